@@ -1,0 +1,1 @@
+"""Innovation records: schema, controlled vocabularies and loaders."""

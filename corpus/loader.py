@@ -1,0 +1,213 @@
+"""Load and save innovation corpora (JSONL or CSV) with precise, all-or-nothing validation."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from corpus.schema import Innovation
+
+LIST_FIELDS = ("awards", "sources")
+CSV_LIST_SEPARATOR = "|"
+MAX_REPORTED_ERRORS = 20
+
+
+@dataclass(frozen=True)
+class RecordError:
+    """One problem in an input file, located by file, line and field."""
+
+    file: str
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}"
+        return f"{where}: field '{self.field}': {self.message}" if self.field else \
+            f"{where}: {self.message}"
+
+
+class CorpusError(ValueError):
+    """Raised when an input corpus is invalid; lists every problem found."""
+
+    def __init__(self, errors: list[RecordError]):
+        self.errors = errors
+        shown = "\n".join(f"  {e}" for e in errors[:MAX_REPORTED_ERRORS])
+        more = len(errors) - MAX_REPORTED_ERRORS
+        tail = f"\n  ... and {more} more" if more > 0 else ""
+        super().__init__(f"{len(errors)} problem(s) in corpus, nothing loaded:\n{shown}{tail}")
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """An immutable, validated collection of innovations."""
+
+    records: tuple[Innovation, ...]
+    source: str = "<memory>"
+    by_id: Mapping[str, Innovation] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_id", {r.id: r for r in self.records})
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __iter__(self) -> Iterator[Innovation]:
+        return iter(self.records)
+
+    @cached_property
+    def content_hash(self) -> str:
+        """SHA-256 over the canonical JSON of all records, independent of order."""
+        return corpus_hash(self.records)
+
+
+def record_hash(record: Innovation) -> str:
+    """SHA-256 of one record's canonical JSON."""
+    canonical = json.dumps(record.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def corpus_hash(records: Iterable[Innovation]) -> str:
+    """Order-independent hash of a set of records."""
+    digest = hashlib.sha256()
+    for h in sorted(record_hash(r) for r in records):
+        digest.update(h.encode())
+    return digest.hexdigest()
+
+
+def bundled_corpus_path() -> Path:
+    """Path of the corpus shipped with Replika."""
+    return Path(str(resources.files("corpus").joinpath("data/innovations.jsonl")))
+
+
+def validate_rows(rows: Iterable[tuple[int, Mapping[str, Any]]], source: str) -> Corpus:
+    """Validate (line, row) pairs into a Corpus, or raise CorpusError listing every problem."""
+    errors: list[RecordError] = []
+    records: list[Innovation] = []
+    first_line: dict[str, int] = {}
+    for line, row in rows:
+        try:
+            record = Innovation.model_validate(row)
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = ".".join(str(p) for p in err["loc"]) or "(record)"
+                msg = err["msg"].removeprefix("Value error, ")
+                errors.append(RecordError(source, line, loc, msg))
+            continue
+        if record.id in first_line:
+            errors.append(RecordError(source, line, "id",
+                                      f"duplicate id {record.id!r} (first on line "
+                                      f"{first_line[record.id]})"))
+            continue
+        first_line[record.id] = line
+        records.append(record)
+    if errors:
+        raise CorpusError(errors)
+    return Corpus(tuple(records), source=source)
+
+
+def _jsonl_rows(path: Path, errors: list[RecordError]) -> Iterator[tuple[int, dict[str, Any]]]:
+    with path.open(encoding="utf-8") as handle:
+        for line_no, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                errors.append(RecordError(str(path), line_no, "", f"invalid JSON: {exc.msg} "
+                                          f"at column {exc.colno}"))
+                continue
+            if not isinstance(row, dict):
+                errors.append(RecordError(str(path), line_no, "", "expected a JSON object"))
+                continue
+            yield line_no, row
+
+
+def _csv_value(name: str, value: str | None) -> Any:
+    if value is None:
+        return None
+    value = value.strip()
+    if name in LIST_FIELDS:
+        return [v.strip() for v in value.split(CSV_LIST_SEPARATOR) if v.strip()]
+    if name in ("year",) and value == "":
+        return None
+    if name == "known_replications" and value == "":
+        return 0
+    return value
+
+
+def _csv_rows(path: Path, errors: list[RecordError]) -> Iterator[tuple[int, dict[str, Any]]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        for row in reader:
+            line_no = reader.line_num
+            if None in row:
+                errors.append(RecordError(str(path), line_no, "", "more values than header "
+                                          "columns"))
+                continue
+            yield line_no, {k: _csv_value(k, v) for k, v in row.items() if v not in (None, "")
+                            or k in ("title", "level", "id")}
+
+
+def load_corpus(path: str | os.PathLike[str]) -> Corpus:
+    """Load a JSONL or CSV corpus; any problem raises CorpusError and nothing is kept."""
+    path = Path(path)
+    if not path.is_file():
+        raise CorpusError([RecordError(str(path), 0, "", "file not found")])
+    readers = {".jsonl": _jsonl_rows, ".json": _jsonl_rows, ".csv": _csv_rows}
+    reader = readers.get(path.suffix.lower())
+    if reader is None:
+        raise CorpusError([RecordError(str(path), 0, "", f"unsupported file type "
+                                       f"{path.suffix!r}; use .jsonl or .csv")])
+    parse_errors: list[RecordError] = []
+    rows = list(reader(path, parse_errors))
+    try:
+        corpus = validate_rows(rows, str(path))
+    except CorpusError as exc:
+        raise CorpusError(sorted(parse_errors + exc.errors, key=lambda e: e.line)) from None
+    if parse_errors:
+        raise CorpusError(parse_errors)
+    if not corpus.records:
+        raise CorpusError([RecordError(str(path), 0, "", "no records")])
+    return corpus
+
+
+def load_bundled_corpus() -> Corpus:
+    """The corpus shipped with Replika."""
+    return load_corpus(bundled_corpus_path())
+
+
+def record_to_row(record: Innovation) -> dict[str, Any]:
+    """A record as a plain JSON-ready dict in schema field order."""
+    return record.model_dump(mode="json")
+
+
+def write_jsonl_atomic(rows: Iterable[Mapping[str, Any]], path: str | os.PathLike[str]) -> None:
+    """Write JSON lines to a temporary file beside `path`, then rename it into place."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            for row in rows:
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_corpus(corpus: Corpus, path: str | os.PathLike[str]) -> None:
+    """Save a corpus as JSONL atomically."""
+    write_jsonl_atomic((record_to_row(r) for r in corpus.records), path)

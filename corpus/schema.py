@@ -1,0 +1,100 @@
+"""The innovation record and its derived, display-ready properties."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from corpus.awards import AwardTier, best_tier, split_awards
+from corpus.vocab import Level, normalise_level, normalise_province, normalise_sector
+
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+
+class DetailLevel(StrEnum):
+    """How much is known about an innovation."""
+
+    FULL = "full"
+    SUMMARY = "summary"
+    TITLE_ONLY = "title_only"
+
+
+class Innovation(BaseModel):
+    """One proven public-service innovation that a region could replicate."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    id: str = Field(description="Stable identifier; other tools refer to innovations by it")
+    title: str = Field(min_length=1)
+    acronym_expansion: str = ""
+    agency: str = ""
+    region: str = ""
+    province: str = ""
+    level: Level
+    year: int | None = Field(default=None, ge=1990, le=2100)
+    awards: tuple[str, ...] = ()
+    sector: str = "lainnya"
+    problem: str = ""
+    solution: str = ""
+    outcome: str = ""
+    sources: tuple[str, ...] = ()
+    detail_level: DetailLevel = DetailLevel.FULL
+    known_replications: int = Field(default=0, ge=0)
+
+    @field_validator("id")
+    @classmethod
+    def _check_id(cls, value: str) -> str:
+        if not ID_PATTERN.match(value):
+            raise ValueError("id must be 1-128 characters of letters, digits, '.', '_' or '-'")
+        return value
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _norm_level(cls, value: object) -> object:
+        return normalise_level(value) if isinstance(value, str) else value
+
+    @field_validator("province", mode="before")
+    @classmethod
+    def _norm_province(cls, value: object) -> object:
+        return normalise_province(value) if isinstance(value, str) else value
+
+    @field_validator("sector", mode="before")
+    @classmethod
+    def _norm_sector(cls, value: object) -> object:
+        return normalise_sector(value) if isinstance(value, str) else value
+
+    @field_validator("awards", mode="before")
+    @classmethod
+    def _split_awards(cls, value: object) -> object:
+        if isinstance(value, str):
+            return split_awards(value)
+        return value
+
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _split_sources(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(s.strip() for s in re.split(r"[|\s]+", value) if s.strip())
+        return value
+
+    @property
+    def award_tier(self) -> AwardTier:
+        """Strongest award tier."""
+        return best_tier(self.awards)
+
+    @property
+    def acronyms(self) -> tuple[tuple[str, str], ...]:
+        """(ACRONYM, expansion) pairs stated by the record itself."""
+        from corpus.acronyms import record_acronyms
+
+        return record_acronyms(self.title, self.acronym_expansion)
+
+    def document_text(self) -> str:
+        """Text that represents the innovation for retrieval."""
+        head = self.title
+        if self.acronym_expansion:
+            head = f"{head} ({self.acronym_expansion})"
+        parts = [head, self.problem, self.solution]
+        return ". ".join(p.rstrip(". ") for p in parts if p)
