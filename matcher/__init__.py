@@ -1,0 +1,1 @@
+"""Retrieval, fusion, explanation and evaluation over an innovation corpus."""

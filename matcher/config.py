@@ -1,0 +1,42 @@
+"""The one typed, frozen configuration object passed down from the edges."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from matcher.hybrid import FusionParams
+from models.registry import DEFAULT_EMBEDDER, canonical_name
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the engine needs to know; built once by the CLI or the service."""
+
+    model: str = DEFAULT_EMBEDDER
+    corpus_path: Path | None = None  # None: the bundled corpus
+    data_dir: Path = Path(".replika")
+    index_kind: str = "auto"
+    rebuild: bool = False  # rebuild a mismatched index instead of failing
+    k: int = 10
+    max_k: int = 100
+    candidates: int = 100
+    fusion: FusionParams = field(default_factory=FusionParams)
+    calibration_path: Path | None = None  # None: the packaged calibration
+    query_cache_size: int = 1024
+    progress: bool = False
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.k <= self.max_k:
+            raise ValueError(f"k must be between 1 and {self.max_k}, got {self.k}")
+
+    @property
+    def model_slug(self) -> str:
+        """File-system-safe name of the model."""
+        return re.sub(r"[^A-Za-z0-9._-]+", "_", canonical_name(self.model)).strip("_")
+
+    @property
+    def index_dir(self) -> Path:
+        """Folder holding this model's index."""
+        return self.data_dir / "index" / self.model_slug

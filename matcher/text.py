@@ -1,0 +1,142 @@
+"""Indonesian-first text analysis: folding, stop words, Sastrawi stemming and acronyms."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from corpus.vocab import fold
+
+# Sastrawi's list drops words that carry meaning in public-service problems
+# ("ibu" in maternal health, "kurang" in malnutrition, "lama" for slow service, ...).
+_KEEP = frozenset("""
+ibu tempat setempat kecil khusus lama panjang kerja bekerja dini mata jauh kurang keluar
+masuk baru besar datang hari bulan anak lahir tiga empat lima dua satu luar naik kasus
+""".split())
+
+_DOMAIN_STOPWORDS = frozenset("""
+kabupaten kota provinsi pemerintah pemkab pemkot pemprov kab kami kita kalian mereka sangat
+banyak sering selalu masih belum sudah tersebut yang ini itu dengan untuk dari pada dalam
+""".split())
+
+_ENGLISH_STOPWORDS = frozenset("""
+a an the and or but if of to in on at by for with from as is are was were be been being it
+its this that these those there their they them we our us you your he she his her i me my
+not no do does did doing have has had having can could should would will shall may might
+must so than too very just about into over under again further then once here when where
+why how all any both each few more most other some such only own same what which who whom
+while up down out off because until against between through during before after above below
+many much also get gets got need needs people
+""".split())
+
+# Common spelling variants mapped onto one form before stemming.
+_VARIANTS = {
+    "antrian": "antrean", "resiko": "risiko", "praktek": "praktik", "ijin": "izin",
+    "sistim": "sistem", "apotik": "apotek", "nasehat": "nasihat", "propinsi": "provinsi",
+    "kwalitas": "kualitas", "online": "daring", "on-line": "daring", "offline": "luring",
+    "aplikasi": "aplikasi", "ktp-el": "e-ktp", "ektp": "e-ktp", "dbd": "dbd",
+}
+
+_TOKEN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def _sastrawi_stopwords() -> frozenset[str]:
+    from Sastrawi.StopWordRemover.StopWordRemoverFactory import StopWordRemoverFactory
+
+    return frozenset(StopWordRemoverFactory().get_stop_words())
+
+
+@dataclass(frozen=True)
+class Term:
+    """A surface word of the input and the stem it indexes under."""
+
+    surface: str
+    stem: str
+
+
+class AcronymMap:
+    """Two-way expansion between short forms and long forms, over stem sequences."""
+
+    def __init__(self, pairs: Iterable[tuple[Sequence[str], Sequence[str]]]) -> None:
+        self._short_to_long: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
+        self._long_to_short: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
+        for short, long in pairs:
+            s, lg = tuple(short), tuple(long)
+            if s and lg and s != lg:
+                self._short_to_long.setdefault(s, set()).add(lg)
+                self._long_to_short.setdefault(lg, set()).add(s)
+
+    def __len__(self) -> int:
+        return len(self._short_to_long)
+
+    @staticmethod
+    def _find(stems: Sequence[str], table: dict[tuple[str, ...], set[tuple[str, ...]]]
+              ) -> list[tuple[str, ...]]:
+        found: list[tuple[str, ...]] = []
+        lengths = {len(k) for k in table}
+        for n in lengths:
+            for i in range(len(stems) - n + 1):
+                window = tuple(stems[i:i + n])
+                if window in table:
+                    found.extend(sorted(table[window]))
+        return found
+
+    def expansions(self, stems: Sequence[str]) -> list[str]:
+        """Extra stems implied by acronyms or long forms present in `stems`."""
+        extra: list[str] = []
+        for seq in self._find(stems, self._short_to_long) + self._find(stems, self._long_to_short):
+            extra.extend(seq)
+        return extra
+
+
+class Analyzer:
+    """Turns text into stems for BM25 and keeps each stem's surface word for explanations."""
+
+    def __init__(self, acronym_pairs: Iterable[tuple[str, str]] = ()) -> None:
+        from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+
+        self._stemmer: Any = StemmerFactory().create_stemmer()
+        self._stopwords = (_sastrawi_stopwords() - _KEEP) | _DOMAIN_STOPWORDS | _ENGLISH_STOPWORDS
+        self._cache: dict[str, str] = {}
+        self.acronyms = AcronymMap(
+            (self.base_stems(short), self.base_stems(long)) for short, long in acronym_pairs
+        )
+
+    def _stem(self, word: str) -> str:
+        cached = self._cache.get(word)
+        if cached is not None:
+            return cached
+        if word.isdigit() or any(ch.isdigit() for ch in word):
+            stem = word
+        else:
+            parts = [self._stemmer.stem(p) or p for p in word.split("-")]
+            stem = "-".join(dict.fromkeys(parts))  # "kanak-kanak" -> "kanak"
+            if stem == word and len(word) > 4 and word.endswith("s") and not word.endswith(
+                    ("ss", "us", "is")):
+                stem = word[:-1]  # light English plural folding
+        if len(self._cache) < 200_000:
+            self._cache[word] = stem
+        return stem
+
+    def terms(self, text: str) -> list[Term]:
+        """Content words of `text` with their stems, in order (no acronym expansion)."""
+        out = []
+        for word in _TOKEN.findall(fold(text)):
+            word = _VARIANTS.get(word, word)
+            if word in self._stopwords or len(word) < 2:
+                continue
+            stem = self._stem(word)
+            if stem and stem not in self._stopwords:
+                out.append(Term(word, stem))
+        return out
+
+    def base_stems(self, text: str) -> list[str]:
+        """Stems of `text` without acronym expansion."""
+        return [t.stem for t in self.terms(text)]
+
+    def stems(self, text: str) -> list[str]:
+        """Stems of `text` plus the stems of acronyms and long forms it implies."""
+        base = self.base_stems(text)
+        return base + self.acronyms.expansions(base)
