@@ -42,7 +42,8 @@ _KEMENPAN = re.compile(r"kipp|kemenpan|pkri|inovasi pelayanan publik", re.IGNORE
 def split_awards(text: str) -> tuple[str, ...]:
     """Split a ';'-separated award string into distinct, trimmed award names."""
     seen: dict[str, None] = {}
-    for part in text.split(";"):
+    # A ';' inside parentheses is part of one award's note, not a separator.
+    for part in re.split(r";(?![^()]*\))", text):
         part = part.strip()
         if part:
             seen.setdefault(part, None)

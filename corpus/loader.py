@@ -123,7 +123,8 @@ def _jsonl_rows(path: Path, errors: list[RecordError]) -> Iterator[tuple[int, di
             if not line.strip():
                 continue
             try:
-                row = json.loads(line)
+                # Without the newline, a truncated line's error column stays on that line.
+                row = json.loads(line.rstrip("\r\n"))
             except json.JSONDecodeError as exc:
                 errors.append(RecordError(str(path), line_no, "", f"invalid JSON: {exc.msg} "
                                           f"at column {exc.colno}"))

@@ -34,6 +34,26 @@ class Candidates:
     lexical: np.ndarray
     dense_ranks: np.ndarray  # 0: not retrieved by the channel
     lexical_ranks: np.ndarray
+    lang: str = "id"
+
+
+def rank_candidates(cands: Candidates, fusion: FusionParams, priors: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """(order of candidate positions, final scores): fused channels plus the prior."""
+    fused = hybrid(cands.dense, cands.lexical, fusion, cands.lang, cands.dense_ranks,
+                   cands.lexical_ranks)
+    final = apply_prior(fused, priors, fusion.prior_weight)
+    return np.lexsort((np.array(cands.ids), -final)), final
+
+
+class _Vocabulary:
+    """Membership view of the lexical index's vocabulary."""
+
+    def __init__(self, lexical) -> None:
+        self._lexical = lexical
+
+    def __contains__(self, stem: object) -> bool:
+        return isinstance(stem, str) and self._lexical.knows(stem)
 
 
 class LRU(OrderedDict):
@@ -105,8 +125,12 @@ class Recommender:
             return None
         return [r.id for r in self.corpus if filters.accepts(r)]
 
+    def language(self, text: str) -> str:
+        """'id' or 'en' for a query."""
+        return self.analyzer.language(text, _Vocabulary(self.index.lexical))
+
     def candidates_for(self, vector: np.ndarray, stems: Sequence[str],
-                       allowed: list[str] | None, depth: int) -> Candidates:
+                       allowed: list[str] | None, depth: int, lang: str = "id") -> Candidates:
         """Union of both channels' top `depth` rows, each scored by both channels."""
         allowed_ints = (None if allowed is None else
                         np.array([self.index.int_ids[i] for i in allowed], dtype=np.int64))
@@ -130,7 +154,18 @@ class Recommender:
             lexical=np.array([lex_all[self._lexical_row[i]] for i in ids], dtype=np.float64),
             dense_ranks=np.array([dense_rank.get(i, 0) for i in ids], dtype=np.int64),
             lexical_ranks=np.array([lex_rank.get(i, 0) for i in ids], dtype=np.int64),
+            lang=lang,
         )
+
+    def priors(self, ids: Sequence[str]) -> np.ndarray:
+        """The proven prior of each id."""
+        return np.array([self._priors[i] for i in ids], dtype=np.float64)
+
+    def query_stems(self, text: str) -> tuple[list[Term], list[str]]:
+        """(terms for explanations, stems with acronym expansions for BM25)."""
+        terms = self.analyzer.terms(text)
+        base = [t.stem for t in terms]
+        return terms, base + self.analyzer.acronyms.expansions(base)
 
     def signals(self, cands: Candidates, stems: Sequence[str]) -> QuerySignals:
         """No-match features of a query's candidates."""
@@ -167,10 +202,9 @@ class Recommender:
         allowed = self._allowed(filters)
         if allowed is not None and not allowed:
             return RecommendationSet(text, (), True, EMPTY_FILTER_REASON, None)
-        terms = self.analyzer.terms(text)
-        stems = [t.stem for t in terms] + self.analyzer.acronyms.expansions(
-            [t.stem for t in terms])
-        cands = self.candidates_for(vector, stems, allowed, max(self.candidates, 3 * k))
+        terms, stems = self.query_stems(text)
+        cands = self.candidates_for(vector, stems, allowed, max(self.candidates, 3 * k),
+                                    self.language(text))
         signals = self.signals(cands, stems)
         confidence = None
         if self.calibration is not None:
@@ -178,11 +212,9 @@ class Recommender:
             if not ok:
                 reason = NO_MATCH_REASON.format(p=confidence, t=self.calibration.threshold)
                 return RecommendationSet(text, (), True, reason, confidence)
-        fused = hybrid(cands.dense, cands.lexical, fusion, cands.dense_ranks,
-                       cands.lexical_ranks)
-        priors = np.array([self._priors[i] for i in cands.ids])
-        final = apply_prior(fused, priors, fusion.prior_weight)
-        order = np.lexsort((np.array(cands.ids), -final))[:k]
+        priors = self.priors(cands.ids)
+        order, final = rank_candidates(cands, fusion, priors)
+        order = order[:k]
         sectors = self.query_sectors(vector) | (set(filters.sectors) if filters else set())
         results = tuple(self._result(cands, n, final[n], priors[n], terms, sectors)
                         for n in order)

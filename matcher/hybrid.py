@@ -18,18 +18,25 @@ class FusionParams:
     """How the two channels are combined; defaults chosen on the dev set (docs/evaluation.md)."""
 
     method: FusionMethod = "convex"
-    dense_weight: float = 0.7
+    dense_weight: float = 0.5  # for Indonesian queries
+    dense_weight_en: float = 0.8  # English queries share few words with Indonesian documents
     rrf_k: int = 60
-    prior_weight: float = 0.0
+    prior_weight: float = 0.1
 
     def __post_init__(self) -> None:
         if self.method not in FUSION_METHODS:
             raise ValueError(f"unknown fusion method {self.method!r}; known: "
                              f"{', '.join(FUSION_METHODS)}")
-        if not 0.0 <= self.dense_weight <= 1.0:
-            raise ValueError("dense_weight must be within [0, 1]")
+        for weight in (self.dense_weight, self.dense_weight_en):
+            if not 0.0 <= weight <= 1.0:
+                raise ValueError("dense weights must be within [0, 1]")
         if self.prior_weight < 0:
             raise ValueError("prior_weight must be >= 0")
+
+
+def weight_for(params: FusionParams, lang: str) -> float:
+    """The dense-channel weight for a query language ('id' or 'en')."""
+    return params.dense_weight_en if lang == "en" else params.dense_weight
 
 
 def minmax(scores: np.ndarray) -> np.ndarray:
@@ -60,11 +67,11 @@ def rrf(rank_lists: list[np.ndarray], weights: list[float], k: int) -> np.ndarra
     return total
 
 
-def hybrid(dense: np.ndarray, lexical: np.ndarray, params: FusionParams,
+def hybrid(dense: np.ndarray, lexical: np.ndarray, params: FusionParams, lang: str = "id",
            dense_ranks: np.ndarray | None = None,
            lexical_ranks: np.ndarray | None = None) -> np.ndarray:
     """Fused score per candidate from the two channels' scores (and ranks, for RRF)."""
-    w = params.dense_weight
+    w = weight_for(params, lang)
     if params.method == "convex":
         return w * minmax(dense) + (1 - w) * minmax(lexical)
     d_ranks = ranks(dense) if dense_ranks is None else dense_ranks

@@ -40,6 +40,10 @@ class LexicalIndex:
             scores = np.where(mask, scores, 0.0).astype(np.float32)
         return scores
 
+    def knows(self, stem: str) -> bool:
+        """Whether any document contains `stem`."""
+        return stem in self._vocab
+
     @property
     def _vocab(self) -> dict:
         return getattr(self._retriever, "vocab_dict", {})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,6 +100,7 @@ class Analyzer:
         self._stemmer: Any = StemmerFactory().create_stemmer()
         self._stopwords = (_sastrawi_stopwords() - _KEEP) | _DOMAIN_STOPWORDS | _ENGLISH_STOPWORDS
         self._cache: dict[str, str] = {}
+        self._indonesian_function_words = _sastrawi_stopwords() - _ENGLISH_STOPWORDS
         self.acronyms = AcronymMap(
             (self.base_stems(short), self.base_stems(long)) for short, long in acronym_pairs
         )
@@ -124,13 +125,24 @@ class Analyzer:
         """Content words of `text` with their stems, in order (no acronym expansion)."""
         out = []
         for word in _TOKEN.findall(fold(text)):
-            word = _VARIANTS.get(word, word)
-            if word in self._stopwords or len(word) < 2:
+            canonical = _VARIANTS.get(word, word)  # the surface stays as the user wrote it
+            if canonical in self._stopwords or len(canonical) < 2:
                 continue
-            stem = self._stem(word)
+            stem = self._stem(canonical)
             if stem and stem not in self._stopwords:
                 out.append(Term(word, stem))
         return out
+
+    def language(self, text: str, vocabulary: Container[str] = ()) -> str:
+        """'en' or 'id', from function words, else from how many stems the corpus knows."""
+        words = _TOKEN.findall(fold(text))
+        english = sum(w in _ENGLISH_STOPWORDS for w in words)
+        indonesian = sum(w in self._indonesian_function_words for w in words)
+        if english != indonesian:
+            return "en" if english > indonesian else "id"
+        stems = self.base_stems(text)
+        known = sum(s in vocabulary for s in stems)
+        return "id" if stems and known * 2 >= len(stems) else "en"
 
     def base_stems(self, text: str) -> list[str]:
         """Stems of `text` without acronym expansion."""

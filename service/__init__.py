@@ -1,0 +1,1 @@
+"""Edges: command-line interface and (later) the HTTP service."""

@@ -1,0 +1,244 @@
+"""The `replika` command: build the index, recommend, find similar innovations, evaluate."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from corpus.loader import CorpusError
+from matcher.config import Settings
+from matcher.filters import Filters
+from matcher.index import IndexMismatchError, IndexMissingError
+from models.registry import UnknownEmbedderError
+from service.config import load_settings
+from service.render import recommendation_dict, result_set_dict, text_answer, text_table
+
+
+class UsageError(ValueError):
+    """Bad command-line input, reported without a traceback."""
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings({
+        "model": args.model, "corpus_path": args.corpus, "data_dir": args.data_dir,
+        "rebuild": args.rebuild or None, "progress": True,
+        "k": getattr(args, "k", None), "index_kind": getattr(args, "kind", None)})
+
+
+def _filters(args: argparse.Namespace) -> Filters:
+    return Filters.create(sectors=args.sector or (), provinces=args.province or (),
+                          levels=args.level or (), min_tier=args.min_tier,
+                          year_from=args.year_from, year_to=args.year_to,
+                          exclude_region=args.exclude_region)
+
+
+def read_batch(path: Path) -> list[tuple[Any, str]]:
+    """(id, text) pairs from a JSONL batch file; errors name the file, line and field."""
+    out = []
+    for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise UsageError(f"{path}:{line_no}: invalid JSON: {exc.msg}") from None
+        if not isinstance(row, dict):
+            raise UsageError(f"{path}:{line_no}: expected a JSON object")
+        for name in ("id", "text"):
+            if name not in row:
+                raise UsageError(f"{path}:{line_no}: field '{name}' is missing")
+        if not isinstance(row["text"], str):
+            raise UsageError(f"{path}:{line_no}: field 'text' must be a string")
+        out.append((row["id"], row["text"]))
+    return out
+
+
+def cmd_index_build(args: argparse.Namespace, out: TextIO) -> int:
+    """Build (or rebuild) the index for the configured model and corpus."""
+    from matcher.index import make_analyzer
+    from matcher.session import build_and_save, load_settings_corpus
+    from models import create_embedder
+
+    settings = _settings(args)
+    corpus = load_settings_corpus(settings)
+    embedder = create_embedder(settings.model)
+    index = build_and_save(settings, corpus, embedder, make_analyzer(corpus))
+    m = index.manifest
+    print(f"index built at {settings.index_dir}: {m.count} innovations, model {m.model} "
+          f"(dim {m.dim}), {m.dense_kind} FAISS index, corpus hash {m.corpus_hash[:12]}",
+          file=out)
+    return 0
+
+
+def _open(args: argparse.Namespace):
+    from matcher.session import open_recommender
+
+    return open_recommender(_settings(args))
+
+
+def cmd_recommend(args: argparse.Namespace, out: TextIO) -> int:
+    """Recommend innovations for one problem statement or a batch file."""
+    if bool(args.text) == bool(args.batch):
+        raise UsageError("give either a problem statement TEXT or --batch FILE")
+    filters = _filters(args)
+    rec = _open(args)
+    k = args.k or 10
+    if args.batch:
+        pairs = read_batch(args.batch)
+        answers = rec.recommend_many([t for _, t in pairs], filters=filters, k=k)
+        sink = args.out.open("w", encoding="utf-8") if args.out else out
+        try:
+            for (qid, _), answer in zip(pairs, answers, strict=True):
+                sink.write(json.dumps(result_set_dict(answer, qid), ensure_ascii=False) + "\n")
+        finally:
+            if args.out:
+                sink.close()
+        return 0
+    answer = rec.recommend(args.text, filters=filters, k=k)
+    if args.json:
+        print(json.dumps(result_set_dict(answer), ensure_ascii=False, indent=2), file=out)
+    else:
+        print(text_answer(answer), file=out)
+    return 0
+
+
+def cmd_similar(args: argparse.Namespace, out: TextIO) -> int:
+    """Innovations similar to a given innovation id."""
+    rec = _open(args)
+    if args.id not in rec.corpus.by_id:
+        raise UsageError(f"unknown innovation id {args.id!r}")
+    results = rec.similar(args.id, k=args.k or 10, filters=_filters(args))
+    if args.json:
+        print(json.dumps([recommendation_dict(r) for r in results], ensure_ascii=False,
+                         indent=2), file=out)
+    else:
+        print(f"Mirip dengan: {rec.corpus.by_id[args.id].title}\n{text_table(results)}",
+              file=out)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
+    """Evaluate BM25, dense and hybrid retrieval on labelled query sets."""
+    from matcher.evalreport import plot, render_markdown, run_evaluation
+    from matcher.evaluate import load_queries
+    from matcher.nomatch import save_calibration
+    from matcher.session import open_recommender
+
+    base = _settings(args)
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    recs = {}
+    for model in models:
+        settings = load_settings({"model": model, "corpus_path": base.corpus_path,
+                                  "data_dir": base.data_dir, "rebuild": True,
+                                  "progress": True})
+        recs[model] = open_recommender(settings)
+    known = set(next(iter(recs.values())).corpus.by_id)
+    splits = {"dev": load_queries(args.dev, known)}
+    if args.test:
+        splits["test"] = load_queries(args.test, known)
+    report = run_evaluation(recs, splits)
+    plot_name = None
+    if args.out:
+        png = args.out.with_suffix(".png")
+        if plot(report, png):
+            plot_name = png.name
+    body = render_markdown(report, plot_name)
+    if args.out:
+        text = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
+        args.out.write_text(replace_generated(text, body), encoding="utf-8")
+        print(f"wrote {args.out}" + (f" and {plot_name}" if plot_name else ""), file=out)
+    else:
+        print(body, file=out)
+    if args.calibrate and report.calibration:
+        save_calibration(report.calibration, base.calibration_path)
+        print(f"saved no-match calibration for {report.calibration.model}", file=out)
+    return 0
+
+
+BEGIN, END = "<!-- BEGIN GENERATED: replika eval -->", "<!-- END GENERATED -->"
+
+
+def replace_generated(document: str, body: str) -> str:
+    """Replace the generated block of a Markdown document (or append one)."""
+    block = f"{BEGIN}\n{body}\n{END}"
+    if BEGIN in document and END in document:
+        head, rest = document.split(BEGIN, 1)
+        return head + block + rest.split(END, 1)[1]
+    return (document.rstrip() + "\n\n" if document.strip() else "") + block + "\n"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the `replika` command."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--model", help="embedder: e5-small (default), minilm, hashing, or "
+                        "st:<sentence-transformers name or path> [REPLIKA_MODEL]")
+    common.add_argument("--corpus", type=Path, help="JSONL or CSV corpus instead of the "
+                        "bundled one [REPLIKA_CORPUS]")
+    common.add_argument("--data-dir", type=Path, help="where indexes live (default .replika) "
+                        "[REPLIKA_DATA_DIR]")
+    common.add_argument("--rebuild", action="store_true",
+                        help="rebuild an index that was built from another model or corpus")
+    filters = argparse.ArgumentParser(add_help=False)
+    filters.add_argument("--province", action="append", help="official province name or "
+                         "alias (repeatable)")
+    filters.add_argument("--sector", action="append", help="sector code (repeatable)")
+    filters.add_argument("--level", action="append", help="desa, kecamatan, kabupaten, kota, "
+                         "provinsi, kementerian-lembaga (repeatable)")
+    filters.add_argument("--min-tier", help="unpsa, kipp-top, kipp-top99, iga, lainnya")
+    filters.add_argument("--year-from", type=int)
+    filters.add_argument("--year-to", type=int)
+    filters.add_argument("--exclude-region", help="your own region, e.g. 'Kabupaten Sragen'")
+    filters.add_argument("-k", type=int, help="number of results (default 10)")
+    filters.add_argument("--json", action="store_true", help="JSON output")
+
+    parser = argparse.ArgumentParser(prog="replika", description="Find proven public-service "
+                                     "innovations a region can replicate.")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+    index = sub.add_parser("index", help="manage the search index")
+    index_sub = index.add_subparsers(dest="index_command", required=True)
+    build = index_sub.add_parser("build", parents=[common], help="build the index")
+    build.add_argument("--kind", choices=["auto", "flat", "ivf"])
+    build.set_defaults(func=cmd_index_build)
+    rec = sub.add_parser("recommend", parents=[common, filters],
+                         help="recommend innovations for a problem statement")
+    rec.add_argument("text", nargs="?", help="the problem statement")
+    rec.add_argument("--batch", type=Path, help='JSONL file of {"id": ..., "text": ...}')
+    rec.add_argument("--out", type=Path, help="write batch output here instead of stdout")
+    rec.set_defaults(func=cmd_recommend)
+    sim = sub.add_parser("similar", parents=[common, filters],
+                         help="innovations similar to one innovation id")
+    sim.add_argument("id")
+    sim.set_defaults(func=cmd_similar)
+    ev = sub.add_parser("eval", parents=[common], help="evaluate retrieval quality")
+    ev.add_argument("--dev", type=Path, default=Path("eval/dev_queries.jsonl"))
+    ev.add_argument("--test", type=Path, default=Path("eval/test_queries.jsonl"))
+    ev.add_argument("--models", default="e5-small,minilm",
+                    help="comma-separated; the first is tuned and calibrated")
+    ev.add_argument("--out", type=Path, help="Markdown file to update (with a PNG beside it)")
+    ev.add_argument("--calibrate", action="store_true",
+                    help="save the no-match calibration fitted on the dev set")
+    ev.set_defaults(func=cmd_eval)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
+    """Run the CLI; errors become one clear line on stderr and exit code 2."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args, out)
+    except (UsageError, CorpusError, IndexMismatchError, IndexMissingError,
+            UnknownEmbedderError, ValueError, KeyError, FileNotFoundError) as exc:
+        print(f"replika: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""Plain renderings of results: JSON-ready dicts and human-readable text tables."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+from matcher.results import Recommendation, RecommendationSet
+
+
+def recommendation_dict(rec: Recommendation) -> dict[str, Any]:
+    """One recommendation as a JSON-ready dict."""
+    item = rec.innovation
+    return {
+        "id": item.id,
+        "title": item.title,
+        "score": round(rec.score, 4),
+        "agency": item.agency,
+        "region": item.region,
+        "province": item.province,
+        "level": item.level.value,
+        "year": item.year,
+        "sector": item.sector,
+        "award_tier": item.award_tier.value,
+        "awards": list(item.awards),
+        "known_replications": item.known_replications,
+        "detail_level": item.detail_level.value,
+        "channels": {
+            "dense": {"score": round(rec.dense.score, 4), "rank": rec.dense.rank},
+            "lexical": {"score": round(rec.lexical.score, 4), "rank": rec.lexical.rank},
+            "prior": round(rec.prior, 4),
+        },
+        "explanation": {
+            "matched_terms": list(rec.explanation.matched_terms),
+            "sector_label": rec.explanation.sector_label,
+            "sector_match": rec.explanation.sector_match,
+            "award_label": rec.explanation.award_label,
+            "reasons": list(rec.explanation.reasons),
+        },
+        "sources": list(item.sources),
+    }
+
+
+def result_set_dict(result: RecommendationSet, query_id: Any = None) -> dict[str, Any]:
+    """A whole answer as a JSON-ready dict (the batch output line format)."""
+    out: dict[str, Any] = {} if query_id is None else {"id": query_id}
+    out.update({
+        "results": [recommendation_dict(r) for r in result.results],
+        "no_match": result.no_match,
+        "reason": result.reason,
+        "confidence": None if result.confidence is None else round(result.confidence, 4),
+    })
+    return out
+
+
+def text_table(results: tuple[Recommendation, ...], width: int = 100) -> str:
+    """Numbered results with the reasons indented beneath each."""
+    lines = []
+    for n, rec in enumerate(results, 1):
+        item = rec.innovation
+        where = ", ".join(p for p in (item.region or item.agency, item.province) if p)
+        lines.append(f"{n:>2}. {item.title}  [{item.id}]")
+        lines.append(f"    {where} | {rec.explanation.award_label} | skor {rec.score:.3f} "
+                     f"(makna {rec.dense.score:.3f}, kata {rec.lexical.score:.2f})")
+        for reason in rec.explanation.reasons:
+            lines += textwrap.wrap(reason, width, initial_indent="    - ",
+                                   subsequent_indent="      ")
+    return "\n".join(lines)
+
+
+def text_answer(result: RecommendationSet) -> str:
+    """A human-readable answer, including an honest no-match."""
+    if result.no_match:
+        return f"Tidak ada rekomendasi. {result.reason}"
+    return text_table(result.results)
