@@ -168,3 +168,13 @@ def plot(report: EvalReport, path: Path) -> bool:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return True
+
+
+def replace_generated(document: str, body: str, generator: str) -> str:
+    """Replace the block that `generator` wrote in a Markdown document (or append one)."""
+    begin, end = f"<!-- BEGIN GENERATED: {generator} -->", f"<!-- END GENERATED: {generator} -->"
+    block = f"{begin}\n{body}\n{end}"
+    if begin in document and end in document:
+        head, rest = document.split(begin, 1)
+        return head + block + rest.split(end, 1)[1]
+    return (document.rstrip() + "\n\n" if document.strip() else "") + block + "\n"

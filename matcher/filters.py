@@ -31,7 +31,7 @@ class Filters:
         tier = None
         if min_tier:
             try:
-                tier = AwardTier(min_tier)
+                tier = AwardTier(min_tier.strip().lower())
             except ValueError:
                 known = ", ".join(t.value for t in AwardTier)
                 raise ValueError(f"unknown award tier {min_tier!r}; known: {known}") from None
@@ -71,17 +71,33 @@ class Filters:
         return not (self.exclude_region and is_own_region(item, self.exclude_region))
 
 
+_REGION_PREFIXES = (("kab ", "kabupaten "), ("pemkab ", "kabupaten "), ("pemkot ", "kota "),
+                    ("prov ", "provinsi "), ("pemprov ", "provinsi "))
+
+
+def _canonical_region(name: str) -> str:
+    name = fold(name)
+    for short, long in _REGION_PREFIXES:
+        if name.startswith(short):
+            return long + name[len(short):]
+    return name
+
+
 def is_own_region(item: Innovation, region: str) -> bool:
     """True when `region` names the innovation's own region (or its province, for provinces)."""
-    own = fold(region)
-    candidates = {fold(item.region), fold(item.agency)}
+    own = _canonical_region(region)
+    candidates = {_canonical_region(item.region), fold(item.agency)}
     if own in candidates:
         return True
     # "Surabaya" names Kota Surabaya, but "Kabupaten Bogor" does not name Kota Bogor.
     if own == _bare_region(own) and own == _bare_region(fold(item.region)):
         return True
-    return bool(item.level == Level.PROVINSI and item.province
-                and own in {fold(item.province), fold(f"provinsi {item.province}")})
+    if item.level != Level.PROVINSI or not item.province:
+        return False
+    try:
+        return normalise_province(own) == item.province
+    except ValueError:
+        return False
 
 
 def _bare_region(name: str) -> str:

@@ -15,7 +15,7 @@ from corpus.acronyms import common_acronyms
 from corpus.loader import Corpus
 from matcher.dense import DenseIndex
 from matcher.lexical import LexicalIndex
-from matcher.text import Analyzer
+from matcher.text import ANALYZER_VERSION, Analyzer
 from models.base import Embedder
 from models.cache import EmbeddingCache
 
@@ -44,6 +44,7 @@ class Manifest:
     dense_kind: str
     created: str
     versions: dict[str, str]
+    analyzer: int = ANALYZER_VERSION
 
 
 def library_versions() -> dict[str, str]:
@@ -82,6 +83,10 @@ class ReplikaIndex:
     def check(self, corpus: Corpus, model: str) -> None:
         """Raise IndexMismatchError unless built with `model` from exactly `corpus`."""
         m = self.manifest
+        if m.analyzer != ANALYZER_VERSION:
+            raise IndexMismatchError(
+                f"index was built with text analyzer version {m.analyzer}, this Replika uses "
+                f"{ANALYZER_VERSION}; run 'replika index build' or pass --rebuild")
         if m.model != model:
             raise IndexMismatchError(
                 f"index was built with model {m.model!r} (dim {m.dim}) but {model!r} is "

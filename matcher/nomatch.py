@@ -50,7 +50,7 @@ class Calibration:
 
 
 def fit_calibration(model: str, signals: list[QuerySignals], answerable: list[bool],
-                    target_recall: float = 0.95) -> Calibration:
+                    target_recall: float = 0.99) -> Calibration:
     """Fit the logistic model; the threshold keeps `target_recall` of answerable queries."""
     from sklearn.linear_model import LogisticRegression
 

@@ -39,6 +39,9 @@ _VARIANTS = {
     "aplikasi": "aplikasi", "ktp-el": "e-ktp", "ektp": "e-ktp", "dbd": "dbd",
 }
 
+# Bump when tokenisation, stop words or stemming change: indexes record it and are rebuilt.
+ANALYZER_VERSION = 1
+
 _TOKEN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 

@@ -124,7 +124,7 @@ def cmd_similar(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
     """Evaluate BM25, dense and hybrid retrieval on labelled query sets."""
-    from matcher.evalreport import plot, render_markdown, run_evaluation
+    from matcher.evalreport import plot, render_markdown, replace_generated, run_evaluation
     from matcher.evaluate import load_queries
     from matcher.nomatch import save_calibration
     from matcher.session import open_recommender
@@ -150,7 +150,7 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
     body = render_markdown(report, plot_name)
     if args.out:
         text = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
-        args.out.write_text(replace_generated(text, body), encoding="utf-8")
+        args.out.write_text(replace_generated(text, body, "replika eval"), encoding="utf-8")
         print(f"wrote {args.out}" + (f" and {plot_name}" if plot_name else ""), file=out)
     else:
         print(body, file=out)
@@ -158,18 +158,6 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
         save_calibration(report.calibration, base.calibration_path)
         print(f"saved no-match calibration for {report.calibration.model}", file=out)
     return 0
-
-
-BEGIN, END = "<!-- BEGIN GENERATED: replika eval -->", "<!-- END GENERATED -->"
-
-
-def replace_generated(document: str, body: str) -> str:
-    """Replace the generated block of a Markdown document (or append one)."""
-    block = f"{BEGIN}\n{body}\n{END}"
-    if BEGIN in document and END in document:
-        head, rest = document.split(BEGIN, 1)
-        return head + block + rest.split(END, 1)[1]
-    return (document.rstrip() + "\n\n" if document.strip() else "") + block + "\n"
 
 
 def build_parser() -> argparse.ArgumentParser:

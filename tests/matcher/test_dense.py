@@ -141,7 +141,8 @@ def test_remove_and_add(data, kind):
     # A query equal to a new vector finds it first.
     assert int(index.search(new_vectors[4], 1).ids[0]) == int(new_ids[4])
     for query in queries:
-        assert_same_hits(index.search(query, 20), brute_force_search(all_vectors, all_ids, query, 20))
+        assert_same_hits(index.search(query, 20),
+                         brute_force_search(all_vectors, all_ids, query, 20))
 
     # A removed id can be added back.
     index.add(vectors[:1], gone[:1])

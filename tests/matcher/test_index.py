@@ -1,0 +1,94 @@
+"""Index persistence: round trip, manifest, mismatch errors and rebuild on request."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from corpus.loader import Corpus
+from matcher.config import Settings
+from matcher.index import (
+    IndexMismatchError,
+    IndexMissingError,
+    build_index,
+    load_index,
+    make_analyzer,
+    read_manifest,
+    save_index,
+)
+from matcher.session import open_index, open_recommender
+from models.hashing import HashingEmbedder
+
+
+def test_save_load_round_trip(tmp_path, small_corpus, hashing_embedder):
+    analyzer = make_analyzer(small_corpus)
+    index = build_index(small_corpus, hashing_embedder, analyzer)
+    save_index(index, tmp_path / "idx")
+    loaded = load_index(tmp_path / "idx")
+    assert loaded.manifest == index.manifest
+    assert loaded.int_ids == index.int_ids and loaded.tokens == index.tokens
+    q = hashing_embedder.encode_queries(["sampah"])[0]
+    assert np.array_equal(loaded.dense.search(q, 5).ids, index.dense.search(q, 5).ids)
+    stems = analyzer.stems("sampah rumah tangga")
+    assert np.allclose(loaded.lexical.scores(stems), index.lexical.scores(stems))
+    manifest = read_manifest(tmp_path / "idx")
+    assert manifest.model == "hashing" and manifest.count == len(small_corpus)
+    assert manifest.corpus_hash == small_corpus.content_hash
+    assert {"faiss-cpu", "bm25s", "numpy"} <= set(manifest.versions)
+    assert [p.name for p in tmp_path.iterdir()] == ["idx"]  # no temporary folders left
+
+
+def test_overwrite_is_clean(tmp_path, small_corpus, hashing_embedder):
+    analyzer = make_analyzer(small_corpus)
+    for _ in range(2):
+        save_index(build_index(small_corpus, hashing_embedder, analyzer), tmp_path / "idx")
+    assert [p.name for p in tmp_path.iterdir()] == ["idx"]
+
+
+def test_missing_index_error(tmp_path):
+    with pytest.raises(IndexMissingError, match="replika index build"):
+        load_index(tmp_path / "nothing")
+
+
+def test_mismatched_model_and_corpus_fail_clearly(tmp_path, small_corpus, hashing_embedder):
+    index = build_index(small_corpus, hashing_embedder, make_analyzer(small_corpus))
+    with pytest.raises(IndexMismatchError, match="built with model 'hashing'.*'e5-small'"):
+        index.check(small_corpus, "e5-small")
+    other = Corpus(small_corpus.records[:-1])
+    with pytest.raises(IndexMismatchError, match="another corpus"):
+        index.check(other, "hashing")
+    changed = Corpus((replace_title(small_corpus.records[0]), *small_corpus.records[1:]))
+    with pytest.raises(IndexMismatchError, match="another corpus"):
+        index.check(changed, "hashing")
+
+
+def replace_title(record):
+    return record.model_copy(update={"title": record.title + " (baru)"})
+
+
+def test_open_index_builds_when_missing_and_rebuilds_only_when_asked(tmp_path, small_corpus):
+    embedder = HashingEmbedder()
+    analyzer = make_analyzer(small_corpus)
+    settings = Settings(model="hashing", data_dir=tmp_path)
+    built = open_index(settings, small_corpus, embedder, analyzer)
+    assert (settings.index_dir / "manifest.json").is_file()
+    assert built.manifest.count == len(small_corpus)
+    smaller = Corpus(small_corpus.records[:-2])
+    with pytest.raises(IndexMismatchError):
+        open_index(settings, smaller, embedder, make_analyzer(smaller))
+    rebuilt = open_index(replace(settings, rebuild=True), smaller, embedder,
+                         make_analyzer(smaller))
+    assert rebuilt.manifest.count == len(smaller)
+
+
+def test_open_recommender_end_to_end_with_user_corpus(tmp_path, small_corpus):
+    from corpus.loader import save_corpus
+
+    path = tmp_path / "mine.jsonl"
+    save_corpus(small_corpus, path)
+    rec = open_recommender(Settings(model="hashing", corpus_path=path, data_dir=tmp_path))
+    assert len(rec.corpus) == len(small_corpus)
+    answer = rec.recommend("TOSS", k=2)
+    assert answer.results[0].innovation.id == "kipp-2018-toss-klungkung"

@@ -1,0 +1,103 @@
+"""The replika command end to end, with the hashing embedder on a user corpus."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from corpus.loader import save_corpus
+from matcher.evalreport import replace_generated
+from service.cli import main
+
+
+@pytest.fixture()
+def cli(tmp_path, small_corpus, capsys):
+    corpus = tmp_path / "corpus.jsonl"
+    save_corpus(small_corpus, corpus)
+    base = ["--model", "hashing", "--corpus", str(corpus), "--data-dir", str(tmp_path / "d")]
+
+    def run(*args: str) -> tuple[int, str, str]:
+        out = io.StringIO()
+        command, rest = args[0], list(args[1:])
+        if command == "index":
+            argv = [command, rest[0], *base, *rest[1:]]
+        else:
+            argv = [command, *base, *rest]
+        code = main(argv, out=out)
+        return code, out.getvalue(), capsys.readouterr().err
+
+    return run
+
+
+def test_index_build_then_recommend_table(cli):
+    code, out, _ = cli("index", "build")
+    assert code == 0 and "index built" in out and "9 innovations" in out
+    code, out, _ = cli("recommend", "TOSS", "-k", "2")
+    assert code == 0
+    assert out.startswith(" 1. TOSS  [kipp-2018-toss-klungkung]")
+    assert "Kata kunci masalah Anda yang cocok: toss" in out
+
+
+def test_recommend_json_has_scores_and_explanation(cli):
+    code, out, _ = cli("recommend", "izin usaha sulit", "--json", "-k", "3",
+                       "--province", "jatim")
+    data = json.loads(out)
+    assert code == 0 and data["no_match"] is False and len(data["results"]) == 3
+    assert {r["province"] for r in data["results"]} == {"Jawa Timur"}
+    first = data["results"][0]
+    assert first["province"] == "Jawa Timur"
+    assert {"dense", "lexical", "prior"} <= set(first["channels"])
+    assert first["explanation"]["reasons"] and first["sources"]
+
+
+def test_batch_writes_one_line_per_query(cli, tmp_path):
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text('{"id": "q1", "text": "sampah rumah tangga"}\n'
+                     '{"id": 7, "text": "izin usaha lambat"}\n')
+    out_file = tmp_path / "out.jsonl"
+    code, _, _ = cli("recommend", "--batch", str(batch), "--out", str(out_file), "-k", "2")
+    lines = [json.loads(line) for line in out_file.read_text().splitlines()]
+    assert code == 0 and [line["id"] for line in lines] == ["q1", 7]
+    assert all(set(line) >= {"id", "results", "no_match"} for line in lines)
+    assert all(set(r) >= {"id", "score"} for line in lines for r in line["results"])
+
+
+def test_bad_batch_line_names_file_line_and_field(cli, tmp_path):
+    batch = tmp_path / "bad.jsonl"
+    batch.write_text('{"id": "q1", "text": "sampah"}\n{"id": "q2"}\n')
+    code, _, err = cli("recommend", "--batch", str(batch))
+    assert code == 2 and "bad.jsonl:2: field 'text' is missing" in err
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("recommend", "x", "--sector", "space"), "unknown sector 'space'"),
+    (("recommend", "x", "--level", "planet"), "unknown level 'planet'"),
+    (("recommend", "x", "--min-tier", "gold"), "unknown award tier 'gold'"),
+    (("similar", "no-such-id"), "unknown innovation id 'no-such-id'"),
+    (("recommend",), "give either a problem statement TEXT or --batch FILE"),
+])
+def test_bad_input_is_one_clear_error(cli, args, message):
+    code, _, err = cli(*args)
+    assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_unknown_model_lists_known_ones(tmp_path, capsys):
+    code = main(["recommend", "x", "--model", "gpt-9", "--data-dir", str(tmp_path)],
+                out=io.StringIO())
+    err = capsys.readouterr().err
+    assert code == 2 and "unknown embedder 'gpt-9'" in err and "e5-small" in err
+
+
+def test_similar_table(cli):
+    code, out, _ = cli("similar", "kipp-2018-toss-klungkung", "-k", "2")
+    assert code == 0 and out.startswith("Mirip dengan: TOSS") and " 2. " in out
+
+
+def test_replace_generated_keeps_hand_written_text():
+    doc = "# Title\n\nIntro.\n"
+    once = replace_generated(doc, "table v1", "replika eval")
+    twice = replace_generated(once + "\nOutro.\n", "table v2", "replika eval")
+    assert "Intro." in twice and "Outro." in twice
+    assert "table v2" in twice and "table v1" not in twice
