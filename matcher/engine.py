@@ -95,6 +95,10 @@ class Recommender:
         self._str_id = {v: k for k, v in index.int_ids.items()}
         self._priors = {r.id: proven_prior(r.award_tier, r.known_replications) for r in corpus}
         self._centroids = self._sector_centroids()
+        self._df: dict[str, int] = {}
+        for tokens in index.tokens.values():
+            for stem in set(tokens):
+                self._df[stem] = self._df.get(stem, 0) + 1
 
     def _sector_centroids(self) -> tuple[list[str], np.ndarray]:
         groups: dict[str, list[np.ndarray]] = {}
@@ -167,17 +171,32 @@ class Recommender:
         base = [t.stem for t in terms]
         return terms, base + self.analyzer.acronyms.expansions(base)
 
+    def _coverage(self, stems: set[str], doc_ids: Sequence[str]) -> float:
+        """IDF-weighted share of `stems` found in any of the documents."""
+        total = sum(self._idf(s) for s in stems)
+        if not total or not doc_ids:
+            return 0.0
+        found = set().union(*(self.index.tokens[d] for d in doc_ids)) & stems
+        return sum(self._idf(s) for s in found) / total
+
+    def _idf(self, stem: str) -> float:
+        # Words no innovation uses weigh most: they are what the corpus cannot answer.
+        n = len(self.index.tokens)
+        df = self._df.get(stem, 0)
+        return float(np.log1p((n - df + 0.5) / (df + 0.5)))
+
     def signals(self, cands: Candidates, stems: Sequence[str]) -> QuerySignals:
         """No-match features of a query's candidates."""
         dense_sorted = np.sort(cands.dense)[::-1]
         top1 = float(dense_sorted[0]) if len(dense_sorted) else 0.0
-        margin = top1 - float(dense_sorted[:10].mean()) if len(dense_sorted) else 0.0
-        coverage = 0.0
+        gap = top1 - float(dense_sorted[min(9, len(dense_sorted) - 1)]) if len(
+            dense_sorted) else 0.0
         unique = set(stems)
-        if unique and len(cands.lexical) and cands.lexical.max() > 0:
-            best = cands.ids[int(np.argmax(cands.lexical))]
-            coverage = len(unique & set(self.index.tokens[best])) / len(unique)
-        return QuerySignals(top1, margin, coverage)
+        best_lexical = ([cands.ids[int(np.argmax(cands.lexical))]]
+                        if len(cands.lexical) and cands.lexical.max() > 0 else [])
+        nearest = [cands.ids[i] for i in np.argsort(-cands.dense, kind="stable")[:5]]
+        return QuerySignals(cands.lang, top1, gap, self._coverage(unique, best_lexical),
+                            self._coverage(unique, nearest))
 
     def recommend(self, text: str, *, filters: Filters | None = None, k: int = 10,
                   fusion: FusionParams | None = None) -> RecommendationSet:
@@ -206,11 +225,13 @@ class Recommender:
         cands = self.candidates_for(vector, stems, allowed, max(self.candidates, 3 * k),
                                     self.language(text))
         signals = self.signals(cands, stems)
-        confidence = None
+        confidence, caution = None, False
         if self.calibration is not None:
             ok, confidence = self.calibration.answerable(signals)
+            caution = self.calibration.cautious(signals, confidence)
             if not ok:
-                reason = NO_MATCH_REASON.format(p=confidence, t=self.calibration.threshold)
+                reason = NO_MATCH_REASON.format(p=confidence,
+                                                t=self.calibration.threshold(cands.lang))
                 return RecommendationSet(text, (), True, reason, confidence)
         priors = self.priors(cands.ids)
         order, final = rank_candidates(cands, fusion, priors)
@@ -218,7 +239,7 @@ class Recommender:
         sectors = self.query_sectors(vector) | (set(filters.sectors) if filters else set())
         results = tuple(self._result(cands, n, final[n], priors[n], terms, sectors)
                         for n in order)
-        return RecommendationSet(text, results, False, None, confidence)
+        return RecommendationSet(text, results, False, None, confidence, caution)
 
     def _result(self, cands: Candidates, n: int, score: float, prior: float,
                 terms: list[Term], sectors: set[str]) -> Recommendation:

@@ -124,12 +124,18 @@ def render_markdown(report: EvalReport, plot_name: str | None) -> str:
         lines.append("")
     if report.calibration:
         c = report.calibration
-        lines += ["### No-match decision", "",
-                  f"Calibration for `{c.model}`: {c.note}; probability threshold "
-                  f"{c.threshold:.3f}.", "",
-                  "| split | no-match precision | no-match recall | answerable queries kept |",
-                  "|---|---|---|---|"]
-        lines += [f"| {s} | {m.precision:.3f} | {m.recall:.3f} | {m.answerable_kept:.3f} |"
+        lines += ["### No-match decision", "", f"Calibration for `{c.model}`: {c.note}.", "",
+                  "| language | features | weights (standardised) | no-match below | "
+                  "caution below |", "|---|---|---|---|---|"]
+        lines += [f"| {lang} | {', '.join(lm.features)} | "
+                  f"{', '.join(f'{w:.2f}' for w in lm.weights)} | {lm.threshold:.3f} | "
+                  f"{lm.caution:.3f} |" for lang, lm in c.languages.items()]
+        lines += ["",
+                  "| split | no-match precision | no-match recall | answerable kept | "
+                  "unanswerable withheld or warned | answerable warned |",
+                  "|---|---|---|---|---|---|"]
+        lines += [f"| {s} | {m.precision:.3f} | {m.recall:.3f} | {m.answerable_kept:.3f} | "
+                  f"{m.caution_unanswerable:.3f} | {m.caution_answerable:.3f} |"
                   for s, m in report.nomatch.items()]
         lines.append("")
     if plot_name:

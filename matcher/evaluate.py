@@ -169,14 +169,22 @@ class NoMatchMetrics:
     precision: float
     recall: float
     answerable_kept: float  # share of answerable queries that still get results
+    caution_unanswerable: float  # share of unanswerable queries withheld or warned about
+    caution_answerable: float  # share of answerable queries warned about
 
 
 def nomatch_metrics(calibration: Calibration, runs: Sequence[QueryRun]) -> NoMatchMetrics:
     """Precision and recall of 'no match' against the labels."""
-    predicted = [not calibration.answerable(r.signals)[0] for r in runs]
+    decisions = [calibration.answerable(r.signals) for r in runs]
+    predicted = [not ok for ok, _ in decisions]
+    flagged = [not ok or calibration.cautious(r.signals, p)
+               for (ok, p), r in zip(decisions, runs, strict=True)]
     truth = [not r.query.answerable for r in runs]
     tp = sum(p and t for p, t in zip(predicted, truth, strict=True))
-    answerable = [p for p, t in zip(predicted, truth, strict=True) if not t]
+    n_neg, n_pos = max(1, sum(truth)), max(1, len(truth) - sum(truth))
     return NoMatchMetrics(
-        precision=tp / max(1, sum(predicted)), recall=tp / max(1, sum(truth)),
-        answerable_kept=1 - sum(answerable) / max(1, len(answerable)))
+        precision=tp / max(1, sum(predicted)), recall=tp / n_neg,
+        answerable_kept=1 - sum(p and not t for p, t in zip(predicted, truth, strict=True)) / n_pos,
+        caution_unanswerable=sum(f and t for f, t in zip(flagged, truth, strict=True)) / n_neg,
+        caution_answerable=sum(f and not p and not t for f, p, t in
+                               zip(flagged, predicted, truth, strict=True)) / n_pos)

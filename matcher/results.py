@@ -51,3 +51,4 @@ class RecommendationSet:
     no_match: bool
     reason: str | None
     confidence: float | None  # estimated probability that the corpus answers the query
+    caution: bool = False  # answered, but weakly: the results may not fit well

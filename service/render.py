@@ -7,6 +7,9 @@ from typing import Any
 
 from matcher.results import Recommendation, RecommendationSet
 
+CAUTION_NOTE = ("Perhatian: kecocokan rendah. Hasil berikut mungkin kurang sesuai; periksa "
+                "uraian dan sumbernya sebelum memutuskan replikasi.")
+
 
 def recommendation_dict(rec: Recommendation) -> dict[str, Any]:
     """One recommendation as a JSON-ready dict."""
@@ -49,6 +52,7 @@ def result_set_dict(result: RecommendationSet, query_id: Any = None) -> dict[str
         "no_match": result.no_match,
         "reason": result.reason,
         "confidence": None if result.confidence is None else round(result.confidence, 4),
+        "caution": result.caution,
     })
     return out
 
@@ -72,4 +76,5 @@ def text_answer(result: RecommendationSet) -> str:
     """A human-readable answer, including an honest no-match."""
     if result.no_match:
         return f"Tidak ada rekomendasi. {result.reason}"
-    return text_table(result.results)
+    table = text_table(result.results)
+    return f"{CAUTION_NOTE}\n{table}" if result.caution else table

@@ -8,7 +8,7 @@ from corpus.loader import load_bundled_corpus
 from matcher.engine import EMPTY_FILTER_REASON, EMPTY_QUERY_REASON, Recommender
 from matcher.filters import Filters
 from matcher.index import build_index, make_analyzer
-from matcher.nomatch import Calibration
+from matcher.nomatch import Calibration, LanguageModel
 from models.hashing import HashingEmbedder
 
 
@@ -105,10 +105,10 @@ def test_empty_query_is_a_no_match_with_reason(small_rec):
     assert answer.no_match and answer.reason == EMPTY_QUERY_REASON
 
 
-def _calibration(threshold: float) -> Calibration:
+def _calibration(threshold: float, caution: float = 0.0) -> Calibration:
     # P(answerable) rises with the best cosine only.
-    return Calibration("hashing", (0.5, 0.0, 0.0), (0.1, 1.0, 1.0), (10.0, 0.0, 0.0), 0.0,
-                       threshold)
+    model = LanguageModel(("dense_top1",), (0.5,), (0.1,), (10.0,), 0.0, threshold, caution)
+    return Calibration("hashing", {"id": model, "en": model})
 
 
 def test_no_match_below_threshold_returns_empty_list_with_reason(small_corpus):
@@ -122,6 +122,16 @@ def test_confident_query_passes_calibration(small_corpus):
     lenient = make_recommender(small_corpus, HashingEmbedder(), calibration=_calibration(0.01))
     answer = lenient.recommend("pengelolaan sampah rumah tangga menjadi kompos")
     assert not answer.no_match and answer.results and 0 <= answer.confidence <= 1
+
+
+def test_weak_answer_is_shown_with_caution(small_corpus):
+    soft = LanguageModel(("dense_top1",), (0.9,), (1.0,), (1.0,), 0.0, 0.01, 0.99)
+    rec = make_recommender(small_corpus, HashingEmbedder(),
+                           calibration=Calibration("hashing", {"id": soft, "en": soft}))
+    answer = rec.recommend("pengelolaan sampah rumah tangga menjadi kompos")
+    assert not answer.no_match and answer.results and answer.caution
+    assert not make_recommender(small_corpus, HashingEmbedder(), calibration=_calibration(
+        0.01)).recommend("pengelolaan sampah rumah tangga menjadi kompos").caution
 
 
 def test_exclude_own_region(small_rec):

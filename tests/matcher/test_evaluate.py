@@ -50,11 +50,15 @@ def test_load_queries_names_file_line_and_field(tmp_path):
 
 
 def test_calibration_separates_clear_cases_and_round_trips(tmp_path):
-    good = [QuerySignals(0.9 + i / 1000, 0.03, 0.6) for i in range(20)]
-    bad = [QuerySignals(0.7 + i / 1000, 0.005, 0.0) for i in range(10)]
-    cal = fit_calibration("m", good + bad, [True] * 20 + [False] * 10, target_recall=0.95)
-    assert all(cal.answerable(s)[0] for s in good[1:])
+    good = [QuerySignals(lang, 0.9 + i / 1000, 0.03, 0.6, 0.7)
+            for i in range(20) for lang in ("id", "en")]
+    bad = [QuerySignals(lang, 0.7 + i / 1000, 0.005, 0.0, 0.1)
+           for i in range(10) for lang in ("id", "en")]
+    cal = fit_calibration("m", good + bad, [True] * 40 + [False] * 20, target_recall=0.95)
+    assert set(cal.languages) == {"id", "en"}
+    assert sum(cal.answerable(s)[0] for s in good) >= 38
     assert not any(cal.answerable(s)[0] for s in bad)
+    assert all(w >= 0 for lm in cal.languages.values() for w in lm.weights)
     path = tmp_path / "cal.json"
     save_calibration(cal, path)
     assert load_calibrations(path)["m"] == cal
