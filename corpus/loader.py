@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import os
 import tempfile
@@ -117,22 +118,22 @@ def validate_rows(rows: Iterable[tuple[int, Mapping[str, Any]]], source: str) ->
     return Corpus(tuple(records), source=source)
 
 
-def _jsonl_rows(path: Path, errors: list[RecordError]) -> Iterator[tuple[int, dict[str, Any]]]:
-    with path.open(encoding="utf-8") as handle:
-        for line_no, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                # Without the newline, a truncated line's error column stays on that line.
-                row = json.loads(line.rstrip("\r\n"))
-            except json.JSONDecodeError as exc:
-                errors.append(RecordError(str(path), line_no, "", f"invalid JSON: {exc.msg} "
-                                          f"at column {exc.colno}"))
-                continue
-            if not isinstance(row, dict):
-                errors.append(RecordError(str(path), line_no, "", "expected a JSON object"))
-                continue
-            yield line_no, row
+def jsonl_rows(text: str, source: str, errors: list[RecordError]
+               ) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line, object) pairs of JSON-lines text; bad lines are appended to `errors`."""
+    for line_no, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            errors.append(RecordError(source, line_no, "", f"invalid JSON: {exc.msg} "
+                                      f"at column {exc.colno}"))
+            continue
+        if not isinstance(row, dict):
+            errors.append(RecordError(source, line_no, "", "expected a JSON object"))
+            continue
+        yield line_no, row
 
 
 def _csv_value(name: str, value: str | None) -> Any:
@@ -148,17 +149,36 @@ def _csv_value(name: str, value: str | None) -> Any:
     return value
 
 
-def _csv_rows(path: Path, errors: list[RecordError]) -> Iterator[tuple[int, dict[str, Any]]]:
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        for row in reader:
-            line_no = reader.line_num
-            if None in row:
-                errors.append(RecordError(str(path), line_no, "", "more values than header "
-                                          "columns"))
-                continue
-            yield line_no, {k: _csv_value(k, v) for k, v in row.items() if v not in (None, "")
-                            or k in ("title", "level", "id")}
+def csv_rows(text: str, source: str, errors: list[RecordError]
+             ) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line, row) pairs of CSV text with a header; bad rows are appended to `errors`."""
+    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    for row in reader:
+        line_no = reader.line_num
+        if None in row:
+            errors.append(RecordError(source, line_no, "", "more values than header columns"))
+            continue
+        yield line_no, {k: _csv_value(k, v) for k, v in row.items() if v not in (None, "")
+                        or k in ("title", "level", "id")}
+
+
+def parse_corpus_text(text: str, fmt: str, source: str) -> Corpus:
+    """Validate JSONL or CSV text into a Corpus; any problem raises CorpusError."""
+    readers = {"jsonl": jsonl_rows, "csv": csv_rows}
+    if fmt not in readers:
+        raise CorpusError([RecordError(source, 0, "", f"unsupported format {fmt!r}; use "
+                                       "jsonl or csv")])
+    parse_errors: list[RecordError] = []
+    rows = list(readers[fmt](text, source, parse_errors))
+    try:
+        corpus = validate_rows(rows, source)
+    except CorpusError as exc:
+        raise CorpusError(sorted(parse_errors + exc.errors, key=lambda e: e.line)) from None
+    if parse_errors:
+        raise CorpusError(parse_errors)
+    if not corpus.records:
+        raise CorpusError([RecordError(source, 0, "", "no records")])
+    return corpus
 
 
 def load_corpus(path: str | os.PathLike[str]) -> Corpus:
@@ -166,22 +186,16 @@ def load_corpus(path: str | os.PathLike[str]) -> Corpus:
     path = Path(path)
     if not path.is_file():
         raise CorpusError([RecordError(str(path), 0, "", "file not found")])
-    readers = {".jsonl": _jsonl_rows, ".json": _jsonl_rows, ".csv": _csv_rows}
-    reader = readers.get(path.suffix.lower())
-    if reader is None:
+    formats = {".jsonl": "jsonl", ".json": "jsonl", ".csv": "csv"}
+    fmt = formats.get(path.suffix.lower())
+    if fmt is None:
         raise CorpusError([RecordError(str(path), 0, "", f"unsupported file type "
                                        f"{path.suffix!r}; use .jsonl or .csv")])
-    parse_errors: list[RecordError] = []
-    rows = list(reader(path, parse_errors))
     try:
-        corpus = validate_rows(rows, str(path))
-    except CorpusError as exc:
-        raise CorpusError(sorted(parse_errors + exc.errors, key=lambda e: e.line)) from None
-    if parse_errors:
-        raise CorpusError(parse_errors)
-    if not corpus.records:
-        raise CorpusError([RecordError(str(path), 0, "", "no records")])
-    return corpus
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise CorpusError([RecordError(str(path), 0, "", f"not UTF-8 text: {exc}")]) from None
+    return parse_corpus_text(text, fmt, str(path))
 
 
 def load_bundled_corpus() -> Corpus:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -57,22 +58,25 @@ class _Vocabulary:
 
 
 class LRU(OrderedDict):
-    """A tiny least-recently-used cache."""
+    """A tiny thread-safe least-recently-used cache."""
 
     def __init__(self, size: int) -> None:
         super().__init__()
         self.size = size
+        self._lock = threading.Lock()
 
     def get_or(self, key, compute):
         """Cached value for `key`, computing and storing it if absent."""
-        if key in self:
-            self.move_to_end(key)
-            return self[key]
+        with self._lock:
+            if key in self:
+                self.move_to_end(key)
+                return self[key]
         value = compute()
-        if self.size > 0:
-            self[key] = value
-            if len(self) > self.size:
-                self.popitem(last=False)
+        with self._lock:
+            if self.size > 0:
+                self[key] = value
+                if len(self) > self.size:
+                    self.popitem(last=False)
         return value
 
 

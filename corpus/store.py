@@ -1,0 +1,224 @@
+"""SQLite (WAL) store: the source of truth for innovations and replication records."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from corpus.loader import Corpus, record_hash, record_to_row
+from corpus.schema import Innovation
+from corpus.vocab import normalise_province
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS innovations (
+    id TEXT PRIMARY KEY,
+    data TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS replications (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    innovation_id TEXT NOT NULL,
+    region TEXT NOT NULL,
+    province TEXT NOT NULL DEFAULT '',
+    stage TEXT NOT NULL,
+    date TEXT,
+    note TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS replications_innovation ON replications(innovation_id);
+"""
+
+
+class Stage(StrEnum):
+    """How far a region has come in replicating an innovation."""
+
+    INTEREST = "interest"
+    MOU_SIGNED = "mou-signed"
+    IMPLEMENTED = "implemented"
+
+
+# Stages that count as a known replication for the "proven" prior and the explanations.
+COMMITTED_STAGES = (Stage.MOU_SIGNED, Stage.IMPLEMENTED)
+
+
+class ReplicationIn(BaseModel):
+    """A replication record as submitted: who adopted which innovation, when, how far."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    innovation_id: str = Field(min_length=1)
+    region: str = Field(min_length=1, max_length=200)
+    province: str = ""
+    stage: Stage
+    date: dt.date | None = None
+    note: str = Field(default="", max_length=2000)
+
+    @field_validator("province", mode="before")
+    @classmethod
+    def _norm_province(cls, value: object) -> object:
+        return normalise_province(value) if isinstance(value, str) else value
+
+
+class Replication(ReplicationIn):
+    """A stored replication record."""
+
+    id: int
+    created_at: str
+
+
+class UnknownInnovationError(KeyError):
+    """A write refers to an innovation id the store does not hold."""
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What a write changed."""
+
+    created: tuple[str, ...]
+    updated: tuple[str, ...]
+    deleted: tuple[str, ...]
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+class Store:
+    """Innovations and replication records in one SQLite file; writes are transactions."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._conn().executescript(SCHEMA)  # idempotent; executescript commits itself
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.row_factory = sqlite3.Row
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close this thread's connection."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # innovations -----------------------------------------------------------------------
+
+    def count(self) -> int:
+        """Number of innovations."""
+        return int(self._conn().execute("SELECT COUNT(*) FROM innovations").fetchone()[0])
+
+    def get(self, innovation_id: str) -> Innovation | None:
+        """One innovation, or None."""
+        row = self._conn().execute("SELECT data FROM innovations WHERE id = ?",
+                                   (innovation_id,)).fetchone()
+        return Innovation.model_validate(json.loads(row["data"])) if row else None
+
+    def innovations(self) -> list[Innovation]:
+        """All innovations in id order."""
+        rows = self._conn().execute("SELECT data FROM innovations ORDER BY id").fetchall()
+        return [Innovation.model_validate(json.loads(r["data"])) for r in rows]
+
+    def upsert(self, records: Iterable[Innovation]) -> WriteResult:
+        """Insert or replace innovations in one transaction."""
+        created, updated = [], []
+        with self._write() as conn:
+            for record in records:
+                exists = conn.execute("SELECT 1 FROM innovations WHERE id = ?",
+                                      (record.id,)).fetchone()
+                conn.execute(
+                    "INSERT OR REPLACE INTO innovations (id, data, hash, updated_at) "
+                    "VALUES (?, ?, ?, ?)",
+                    (record.id, json.dumps(record_to_row(record), ensure_ascii=False),
+                     record_hash(record), _now()))
+                (updated if exists else created).append(record.id)
+        return WriteResult(tuple(created), tuple(updated), ())
+
+    def delete(self, innovation_id: str) -> WriteResult:
+        """Delete one innovation and its replication records."""
+        with self._write() as conn:
+            gone = conn.execute("DELETE FROM innovations WHERE id = ?",
+                                (innovation_id,)).rowcount
+            if not gone:
+                raise UnknownInnovationError(innovation_id)
+            conn.execute("DELETE FROM replications WHERE innovation_id = ?", (innovation_id,))
+        return WriteResult((), (), (innovation_id,))
+
+    def seed(self, corpus: Corpus) -> bool:
+        """Load a corpus into an empty store; False if the store already holds innovations."""
+        if self.count():
+            return False
+        self.upsert(corpus.records)
+        return True
+
+    # replications ----------------------------------------------------------------------
+
+    def add_replication(self, record: ReplicationIn) -> Replication:
+        """Store one replication record for an existing innovation."""
+        with self._write() as conn:
+            if not conn.execute("SELECT 1 FROM innovations WHERE id = ?",
+                                (record.innovation_id,)).fetchone():
+                raise UnknownInnovationError(record.innovation_id)
+            created = _now()
+            cur = conn.execute(
+                "INSERT INTO replications (innovation_id, region, province, stage, date, note,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (record.innovation_id, record.region, record.province, record.stage.value,
+                 record.date.isoformat() if record.date else None, record.note, created))
+        return Replication(id=int(cur.lastrowid), created_at=created, **record.model_dump())
+
+    def replications(self, innovation_id: str | None = None) -> list[Replication]:
+        """Replication records, newest first, optionally for one innovation."""
+        sql = "SELECT * FROM replications"
+        args: tuple = ()
+        if innovation_id is not None:
+            sql += " WHERE innovation_id = ?"
+            args = (innovation_id,)
+        rows = self._conn().execute(sql + " ORDER BY id DESC", args).fetchall()
+        return [Replication(**dict(r)) for r in rows]
+
+    def committed_replications(self) -> dict[str, int]:
+        """Distinct regions per innovation that signed an MoU or implemented it."""
+        marks = ",".join("?" * len(COMMITTED_STAGES))
+        rows = self._conn().execute(
+            f"SELECT innovation_id, COUNT(DISTINCT lower(region)) AS n FROM replications "
+            f"WHERE stage IN ({marks}) GROUP BY innovation_id",
+            tuple(s.value for s in COMMITTED_STAGES)).fetchall()
+        return {r["innovation_id"]: int(r["n"]) for r in rows}
+
+    def corpus(self) -> Corpus:
+        """The store as a Corpus; replication records raise `known_replications`."""
+        extra = self.committed_replications()
+        records = tuple(
+            r.model_copy(update={"known_replications": r.known_replications + extra[r.id]})
+            if extra.get(r.id) else r
+            for r in self.innovations())
+        return Corpus(records, source=str(self.path))

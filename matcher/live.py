@@ -1,0 +1,117 @@
+"""A live engine over the durable store: the index follows every write, crash-safely."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TypeVar
+
+from corpus.loader import Corpus
+from corpus.store import Store
+from matcher.config import Settings
+from matcher.engine import Recommender
+from matcher.index import (
+    IndexMismatchError,
+    IndexMissingError,
+    ReplikaIndex,
+    build_index,
+    load_index,
+    make_analyzer,
+    save_index,
+    sync_index,
+)
+from matcher.nomatch import load_calibrations
+from matcher.session import embedding_cache, load_settings_corpus
+from models import Embedder, create_embedder
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class LiveEngine:
+    """Store + index + recommender; writes go to the store first, then the index follows.
+
+    A crash between the two loses nothing: on start the index manifest is compared with the
+    store (count and content hash) and the index is brought up to date.
+    """
+
+    def __init__(self, settings: Settings, store: Store, embedder: Embedder | None = None):
+        self.settings = settings
+        self.store = store
+        self.embedder = embedder or create_embedder(settings.model)
+        self._lock = threading.RLock()
+        self._recommender: Recommender | None = None
+        self._calibration = load_calibrations(settings.calibration_path).get(self.embedder.name)
+        self._cache = embedding_cache(settings, self.embedder.dim)
+
+    @property
+    def recommender(self) -> Recommender:
+        """The current recommender (replaced, never mutated, after each write)."""
+        if self._recommender is None:
+            raise RuntimeError("engine not started")
+        return self._recommender
+
+    def start(self, seed: Corpus | None = None) -> dict[str, int]:
+        """Seed an empty store, then load, build or sync the index to match the store."""
+        with self._lock:
+            if self.store.count() == 0:
+                self.store.seed(seed or load_settings_corpus(self.settings))
+            return self._refresh(load=True)
+
+    def ready(self) -> bool:
+        """Whether the loaded index matches the store."""
+        rec = self._recommender
+        if rec is None:
+            return False
+        corpus = self.store.corpus()
+        m = rec.index.manifest
+        return m.count == len(corpus) and m.corpus_hash == corpus.content_hash
+
+    def write(self, change: Callable[[Store], T]) -> T:
+        """Apply a store change (a transaction), then bring the index up to date."""
+        with self._lock:
+            result = change(self.store)
+            self._refresh(load=False)
+            return result
+
+    def _refresh(self, *, load: bool) -> dict[str, int]:
+        corpus = self.store.corpus()
+        analyzer = make_analyzer(corpus)
+        index = self._current_index(load)
+        if index is None:
+            log.info("building the index of %d innovations", len(corpus))
+            index = build_index(corpus, self.embedder, analyzer, kind=self.settings.index_kind,
+                                cache=self._cache, progress=self.settings.progress)
+            stats = {"built": len(corpus)}
+        else:
+            index, stats = sync_index(index, corpus, self.embedder, analyzer, self._cache)
+        if load or any(stats.values()):
+            save_index(index, self.settings.index_dir)
+            self._cache.save()
+        self._recommender = Recommender(
+            corpus, index, self.embedder, analyzer, fusion=self.settings.fusion,
+            calibration=self._calibration, candidates=self.settings.candidates,
+            cache_size=self.settings.query_cache_size)
+        return stats
+
+    def _current_index(self, load: bool) -> ReplikaIndex | None:
+        if not load and self._recommender is not None:
+            return self._recommender.index
+        try:
+            index = load_index(self.settings.index_dir)
+        except IndexMissingError:
+            return None
+        if index.manifest.model != self.embedder.name or index.manifest.dim != self.embedder.dim:
+            if not self.settings.rebuild:
+                raise IndexMismatchError(
+                    f"index at {self.settings.index_dir} was built with model "
+                    f"{index.manifest.model!r}, not {self.embedder.name!r}; pass --rebuild")
+            return None
+        return index
+
+
+def live_settings(settings: Settings) -> Settings:
+    """Settings for a served engine: the index lives beside the store in the data directory."""
+    return replace(settings, progress=True)

@@ -1,0 +1,1 @@
+"""The versioned HTTP API (`/v1`)."""

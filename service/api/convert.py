@@ -1,0 +1,43 @@
+"""Conversions between domain objects and API schemas (shared by API and web pages)."""
+
+from __future__ import annotations
+
+from corpus.schema import Innovation
+from matcher.filters import Filters
+from matcher.results import RecommendationSet
+from service.api.errors import ApiError
+from service.api.schemas import (
+    FiltersIn,
+    InnovationOut,
+    RecommendationOut,
+    RecommendationResponse,
+    RegionProfile,
+)
+from service.render import recommendation_dict
+
+
+def make_filters(filters: FiltersIn, region: RegionProfile | None = None) -> Filters:
+    """Domain filters from the request; a bad value is a 422 naming it."""
+    exclude = filters.exclude_region or (region.name if region else None)
+    try:
+        return Filters.create(sectors=filters.sectors, provinces=filters.provinces,
+                              levels=filters.levels, min_tier=filters.min_tier,
+                              year_from=filters.year_from, year_to=filters.year_to,
+                              exclude_region=exclude)
+    except ValueError as exc:
+        raise ApiError(422, "invalid_filter", str(exc)) from None
+
+
+def recommendation_response(answer: RecommendationSet) -> RecommendationResponse:
+    """The API response for an answer."""
+    return RecommendationResponse(
+        query=answer.query, no_match=answer.no_match, reason=answer.reason,
+        confidence=answer.confidence, caution=answer.caution,
+        results=[RecommendationOut.model_validate(recommendation_dict(r))
+                 for r in answer.results])
+
+
+def innovation_out(item: Innovation) -> InnovationOut:
+    """The API form of an innovation."""
+    return InnovationOut.model_validate(
+        {**item.model_dump(mode="json"), "award_tier": item.award_tier.value})

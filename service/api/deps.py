@@ -1,0 +1,37 @@
+"""Dependencies injected into routes: the engine, the config and the write-key check."""
+
+from __future__ import annotations
+
+import hmac
+
+from fastapi import Header, Request
+
+from matcher.live import LiveEngine
+from service.api.errors import ApiError
+from service.settings import ServiceConfig
+
+
+def get_engine(request: Request) -> LiveEngine:
+    """The live engine of this app."""
+    return request.app.state.engine
+
+
+def get_config(request: Request) -> ServiceConfig:
+    """The service configuration of this app."""
+    return request.app.state.config
+
+
+def require_api_key(request: Request, x_api_key: str | None = Header(default=None),
+                    authorization: str | None = Header(default=None)) -> None:
+    """Writes need the key from REPLIKA_API_KEY, sent as X-API-Key or a Bearer token."""
+    expected = get_config(request).api_key
+    if not expected:
+        raise ApiError(403, "writes_disabled",
+                       "writes are disabled: start the service with REPLIKA_API_KEY set")
+    given = x_api_key
+    if given is None and authorization and authorization.lower().startswith("bearer "):
+        given = authorization[7:].strip()
+    if not given:
+        raise ApiError(401, "missing_api_key", "this write needs an API key in X-API-Key")
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        raise ApiError(401, "invalid_api_key", "the API key is not valid")

@@ -1,0 +1,185 @@
+"""/v1/innovations: list, read, similar, create (one or bulk), replace and delete."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import ValidationError
+
+from corpus.loader import CorpusError, parse_corpus_text, validate_rows
+from corpus.schema import Innovation
+from corpus.store import UnknownInnovationError
+from matcher.filters import Filters
+from matcher.live import LiveEngine
+from service.api.convert import innovation_out, recommendation_response
+from service.api.deps import get_config, get_engine, require_api_key
+from service.api.errors import ApiError
+from service.api.schemas import (
+    InnovationDetail,
+    InnovationPage,
+    RecommendationOut,
+    WriteOut,
+)
+from service.render import recommendation_dict
+from service.settings import ServiceConfig
+
+router = APIRouter(prefix="/v1/innovations", tags=["innovations"])
+
+BULK_TYPES = {"application/x-ndjson": "jsonl", "application/jsonl": "jsonl",
+              "application/json-lines": "jsonl", "text/csv": "csv"}
+
+
+def check_page_size(page_size: int, config: ServiceConfig) -> None:
+    """Enforce the page-size limit."""
+    if page_size > config.limits.max_page_size:
+        raise ApiError(422, "page_size_too_large", f"page_size is {page_size}; the limit is "
+                       f"{config.limits.max_page_size} (max_page_size)")
+
+
+@router.get("", response_model=InnovationPage)
+def list_innovations(
+        sector: list[str] = Query(default=[]), province: list[str] = Query(default=[]),
+        level: list[str] = Query(default=[]), min_tier: str | None = None,
+        year_from: int | None = None, year_to: int | None = None,
+        page: int = Query(default=1, ge=1), page_size: int = Query(default=20, ge=1),
+        engine: LiveEngine = Depends(get_engine),
+        config: ServiceConfig = Depends(get_config)) -> InnovationPage:
+    """Innovations passing the filters, by id, one page at a time."""
+    check_page_size(page_size, config)
+    try:
+        filters = Filters.create(sectors=sector, provinces=province, levels=level,
+                                 min_tier=min_tier, year_from=year_from, year_to=year_to)
+    except ValueError as exc:
+        raise ApiError(422, "invalid_filter", str(exc)) from None
+    items = [r for r in engine.recommender.corpus if filters.accepts(r)]
+    items.sort(key=lambda r: r.id)
+    start = (page - 1) * page_size
+    return InnovationPage(items=[innovation_out(r) for r in items[start:start + page_size]],
+                          total=len(items), page=page, page_size=page_size)
+
+
+def _known(engine: LiveEngine, innovation_id: str) -> Innovation:
+    item = engine.recommender.corpus.by_id.get(innovation_id)
+    if item is None:
+        raise ApiError(404, "unknown_innovation", f"no innovation with id {innovation_id!r}")
+    return item
+
+
+@router.get("/{innovation_id}", response_model=InnovationDetail)
+def get_innovation(innovation_id: str, engine: LiveEngine = Depends(get_engine)
+                   ) -> InnovationDetail:
+    """One innovation with its replication records."""
+    item = _known(engine, innovation_id)
+    return InnovationDetail(**innovation_out(item).model_dump(),
+                            replications=engine.store.replications(innovation_id))
+
+
+@router.get("/{innovation_id}/similar", response_model=list[RecommendationOut])
+def similar(innovation_id: str, k: int = Query(default=5, ge=1),
+            engine: LiveEngine = Depends(get_engine),
+            config: ServiceConfig = Depends(get_config)) -> list[RecommendationOut]:
+    """Innovations most like this one (from stored vectors, no re-encoding)."""
+    _known(engine, innovation_id)
+    if k > config.limits.max_k:
+        raise ApiError(422, "k_too_large", f"k is {k}; the limit is {config.limits.max_k} "
+                       "(max_k)")
+    return [RecommendationOut.model_validate(recommendation_dict(r))
+            for r in engine.recommender.similar(innovation_id, k=k)]
+
+
+def _corpus_errors(exc: CorpusError) -> ApiError:
+    details = [{"line": e.line, "field": e.field, "message": e.message} for e in exc.errors]
+    first = exc.errors[0]
+    where = f"line {first.line}" + (f", field '{first.field}'" if first.field else "")
+    return ApiError(422, "invalid_innovation",
+                    f"{len(exc.errors)} problem(s), nothing stored; first: {where}: "
+                    f"{first.message}", details)
+
+
+async def _parse_upload(request: Request, config: ServiceConfig) -> list[Innovation]:
+    content_type = (request.headers.get("content-type") or "application/json").split(";")[0]
+    raw = await request.body()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiError(400, "bad_encoding", "the request body must be UTF-8 text") from None
+    try:
+        if content_type.strip().lower() in BULK_TYPES:
+            records = parse_corpus_text(text, BULK_TYPES[content_type.strip().lower()],
+                                        "upload").records
+        elif content_type.strip().lower() == "application/json":
+            try:
+                body = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise ApiError(400, "malformed_json", f"malformed JSON: {exc.msg} at line "
+                               f"{exc.lineno} column {exc.colno}") from None
+            rows = body if isinstance(body, list) else [body]
+            if not all(isinstance(r, dict) for r in rows):
+                raise ApiError(422, "invalid_innovation", "expected a JSON object or an array "
+                               "of objects")
+            records = validate_rows(list(enumerate(rows, start=1)), "upload").records
+        else:
+            raise ApiError(415, "unsupported_media_type", f"unsupported content type "
+                           f"{content_type!r}; use application/json, application/x-ndjson "
+                           "or text/csv")
+    except CorpusError as exc:
+        raise _corpus_errors(exc) from None
+    if not records:
+        raise ApiError(422, "invalid_innovation", "no innovations in the request")
+    if len(records) > config.limits.max_upload_rows:
+        raise ApiError(413, "too_many_rows", f"{len(records)} innovations; the limit is "
+                       f"{config.limits.max_upload_rows} (max_upload_rows)")
+    return list(records)
+
+
+@router.post("", response_model=WriteOut, status_code=201,
+             dependencies=[Depends(require_api_key)])
+async def create_innovations(request: Request, engine: LiveEngine = Depends(get_engine),
+                             config: ServiceConfig = Depends(get_config)) -> WriteOut:
+    """Store one innovation (JSON object) or many (JSON array, JSONL or CSV) atomically."""
+    records = await _parse_upload(request, config)
+    result = engine.write(lambda store: store.upsert(records))
+    return WriteOut(created=list(result.created), updated=list(result.updated), deleted=[])
+
+
+@router.put("/{innovation_id}", response_model=WriteOut,
+            dependencies=[Depends(require_api_key)])
+async def replace_innovation(innovation_id: str, request: Request,
+                             engine: LiveEngine = Depends(get_engine),
+                             config: ServiceConfig = Depends(get_config)) -> WriteOut:
+    """Create or replace one innovation; the body's id, if any, must match the path."""
+    try:
+        body = json.loads(await request.body() or b"null")
+    except json.JSONDecodeError as exc:
+        raise ApiError(400, "malformed_json", f"malformed JSON: {exc.msg}") from None
+    if not isinstance(body, dict):
+        raise ApiError(422, "invalid_innovation", "expected a JSON object")
+    if body.setdefault("id", innovation_id) != innovation_id:
+        raise ApiError(422, "id_mismatch", f"body id {body['id']!r} differs from the path id "
+                       f"{innovation_id!r}")
+    try:
+        record = Innovation.model_validate(body)
+    except ValidationError as exc:
+        details = [{"field": ".".join(map(str, e["loc"])), "message": e["msg"]}
+                   for e in exc.errors()]
+        raise ApiError(422, "invalid_innovation",
+                       f"field '{details[0]['field']}': {details[0]['message']}",
+                       details) from None
+    result = engine.write(lambda store: store.upsert([record]))
+    return WriteOut(created=list(result.created), updated=list(result.updated), deleted=[])
+
+
+@router.delete("/{innovation_id}", status_code=204, dependencies=[Depends(require_api_key)])
+def delete_innovation(innovation_id: str, engine: LiveEngine = Depends(get_engine)
+                      ) -> Response:
+    """Delete one innovation and its replication records."""
+    try:
+        engine.write(lambda store: store.delete(innovation_id))
+    except UnknownInnovationError:
+        raise ApiError(404, "unknown_innovation",
+                       f"no innovation with id {innovation_id!r}") from None
+    return Response(status_code=204)
+
+
+__all__ = ["router", "recommendation_response"]

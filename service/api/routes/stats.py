@@ -1,0 +1,44 @@
+"""GET /v1/stats, /healthz and /readyz."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+
+from matcher.live import LiveEngine
+from service.api.deps import get_engine
+from service.api.schemas import StatsOut
+
+router = APIRouter(tags=["stats"])
+
+
+@router.get("/v1/stats", response_model=StatsOut)
+def stats(engine: LiveEngine = Depends(get_engine)) -> StatsOut:
+    """Counts by sector, province, award tier and replication stage."""
+    corpus = engine.recommender.corpus
+    replications = engine.store.replications()
+    return StatsOut(
+        innovations=len(corpus),
+        by_sector=dict(Counter(r.sector for r in corpus).most_common()),
+        by_province=dict(Counter(r.province or "(nasional)" for r in corpus).most_common()),
+        by_award_tier=dict(Counter(r.award_tier.value for r in corpus).most_common()),
+        replications=len(replications),
+        replications_by_stage=dict(Counter(r.stage.value for r in replications).most_common()))
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    """The process is alive."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+def readyz(engine: LiveEngine = Depends(get_engine)) -> JSONResponse:
+    """The index is loaded and agrees with the store."""
+    if engine.ready():
+        m = engine.recommender.index.manifest
+        return JSONResponse({"status": "ready", "innovations": m.count,
+                             "corpus_hash": m.corpus_hash, "model": m.model})
+    return JSONResponse({"status": "not ready"}, status_code=503)

@@ -1,0 +1,39 @@
+"""The FastAPI application factory: API under /v1, the web page under /."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from corpus.store import Store
+from matcher.live import LiveEngine
+from service.api.errors import install_error_handlers
+from service.api.limits import BodySizeLimit
+from service.api.routes import innovations, recommendations, replications, stats
+from service.settings import ServiceConfig
+from service.web import routes as web
+
+
+def create_app(config: ServiceConfig, engine: LiveEngine | None = None) -> FastAPI:
+    """A ready app; the engine (store + index) starts with the app unless one is given."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if app.state.engine is None:
+            live = LiveEngine(config.settings, Store(config.db_path))
+            live.start()
+            app.state.engine = live
+        yield
+
+    app = FastAPI(title="Replika", version="1.0",
+                  description="Recommends proven Indonesian public-service innovations that "
+                              "a region can replicate.", lifespan=lifespan)
+    app.state.config = config
+    app.state.engine = engine
+    install_error_handlers(app)
+    for module in (recommendations, innovations, replications, stats, web):
+        app.include_router(module.router)
+    web.mount_static(app)
+    app.add_middleware(BodySizeLimit, max_bytes=config.limits.max_upload_bytes)
+    return app

@@ -1,0 +1,51 @@
+"""Service configuration: the engine Settings plus API key, limits and address."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from matcher.config import Settings
+from service.config import load_settings
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Request limits; each breach is answered with a 4xx naming the limit."""
+
+    max_query_chars: int = 2000
+    max_k: int = 50
+    max_page_size: int = 100
+    max_upload_bytes: int = 5 * 1024 * 1024
+    max_upload_rows: int = 10_000
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    """Everything `create_app` needs."""
+
+    settings: Settings = field(default_factory=Settings)
+    api_key: str | None = None
+    limits: Limits = field(default_factory=Limits)
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @property
+    def db_path(self) -> Path:
+        """The SQLite store inside the data directory."""
+        return self.settings.data_dir / "replika.db"
+
+
+def load_service_config(overrides: Mapping[str, Any] | None = None,
+                        env: Mapping[str, str] | None = None) -> ServiceConfig:
+    """ServiceConfig from environment variables (REPLIKA_*) and explicit overrides."""
+    env = os.environ if env is None else env
+    overrides = dict(overrides or {})
+    host = overrides.pop("host", None) or env.get("REPLIKA_HOST") or "127.0.0.1"
+    port = overrides.pop("port", None) or int(env.get("REPLIKA_PORT") or 8000)
+    settings = load_settings(overrides, env)
+    return ServiceConfig(settings=settings, api_key=env.get("REPLIKA_API_KEY") or None,
+                         host=host, port=int(port))

@@ -1,0 +1,1 @@
+"""Server-rendered Indonesian web page for regional heads."""

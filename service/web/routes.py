@@ -1,0 +1,77 @@
+"""GET / (search and results) and GET /inovasi/{id} (an innovation and its neighbours)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from corpus.awards import TIER_LABEL, AwardTier
+from corpus.vocab import PROVINCES, SECTOR_BY_CODE, SECTORS, Level
+from matcher.live import LiveEngine
+from service.api.convert import make_filters
+from service.api.deps import get_config, get_engine
+from service.api.errors import ApiError
+from service.api.routes.recommendations import check_query
+from service.api.schemas import FiltersIn
+from service.render import CAUTION_NOTE
+from service.settings import ServiceConfig
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+router = APIRouter(include_in_schema=False)
+
+LEVEL_LABELS = {Level.DESA: "Desa/Kelurahan", Level.KECAMATAN: "Kecamatan",
+                Level.KABUPATEN: "Kabupaten", Level.KOTA: "Kota", Level.PROVINSI: "Provinsi",
+                Level.KEMENTERIAN_LEMBAGA: "Kementerian/Lembaga"}
+
+
+def mount_static(app: FastAPI) -> None:
+    """Serve the stylesheet."""
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+
+def _choices() -> dict:
+    return {"provinces": PROVINCES, "sectors": SECTORS, "levels": LEVEL_LABELS,
+            "tier_label": {t.value: TIER_LABEL[t] for t in AwardTier},
+            "sector_label": {s.code: s.label for s in SECTORS}}
+
+
+@router.get("/", response_class=HTMLResponse)
+def search_page(request: Request, q: str = "", province: str = "", sector: str = "",
+                level: str = "", k: int = Query(default=10, ge=1, le=50),
+                engine: LiveEngine = Depends(get_engine),
+                config: ServiceConfig = Depends(get_config)) -> HTMLResponse:
+    """The search form, and results when a problem was given."""
+    context = {"q": q, "province": province, "sector": sector, "level": level, "answer": None,
+               "error": None, "caution_note": CAUTION_NOTE, **_choices()}
+    if q.strip():
+        try:
+            check_query(q, k, config)
+            filters = make_filters(FiltersIn(
+                provinces=[province] if province else [], sectors=[sector] if sector else [],
+                levels=[level] if level else []))
+            context["answer"] = engine.recommender.recommend(q, filters=filters, k=k)
+        except ApiError as exc:
+            context["error"] = exc.message
+    status = 422 if context["error"] else 200
+    return templates.TemplateResponse(request, "search.html", context, status_code=status)
+
+
+@router.get("/inovasi/{innovation_id}", response_class=HTMLResponse)
+def innovation_page(request: Request, innovation_id: str,
+                    engine: LiveEngine = Depends(get_engine)) -> HTMLResponse:
+    """One innovation with its similar innovations and known replications."""
+    rec = engine.recommender
+    item = rec.corpus.by_id.get(innovation_id)
+    if item is None:
+        return templates.TemplateResponse(
+            request, "missing.html", {"innovation_id": innovation_id, **_choices()},
+            status_code=404)
+    context = {"item": item, "similar": rec.similar(innovation_id, k=5),
+               "replications": engine.store.replications(innovation_id),
+               "sector": SECTOR_BY_CODE[item.sector], **_choices()}
+    return templates.TemplateResponse(request, "innovation.html", context)
