@@ -1,0 +1,87 @@
+"""The SQLite store: transactions, replications and the corpus it yields."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from pydantic import ValidationError
+
+from corpus.store import ReplicationIn, Stage, Store, UnknownInnovationError
+
+
+@pytest.fixture()
+def store(tmp_path, small_corpus):
+    s = Store(tmp_path / "replika.db")
+    s.seed(small_corpus)
+    return s
+
+
+def test_seed_round_trips_every_record(store, small_corpus):
+    assert store.count() == len(small_corpus)
+    assert store.corpus().content_hash == small_corpus.content_hash
+    assert store.get("kipp-2018-toss-klungkung") == small_corpus.by_id["kipp-2018-toss-klungkung"]
+    assert store.get("nope") is None
+    assert not store.seed(small_corpus)  # a non-empty store is never re-seeded
+
+
+def test_upsert_reports_created_and_updated(store, small_corpus):
+    first = small_corpus.records[0]
+    new = first.model_copy(update={"id": "brand-new"})
+    result = store.upsert([first.model_copy(update={"title": "Judul baru"}), new])
+    assert result.created == ("brand-new",) and result.updated == (first.id,)
+    assert store.get(first.id).title == "Judul baru"
+
+
+def test_failed_transaction_keeps_nothing(store, small_corpus):
+    before = store.corpus().content_hash
+
+    def rows():
+        yield small_corpus.records[0].model_copy(update={"id": "half-written"})
+        raise RuntimeError("crash in the middle of a bulk write")
+
+    with pytest.raises(RuntimeError):
+        store.upsert(rows())
+    assert store.get("half-written") is None
+    assert store.corpus().content_hash == before
+
+
+def test_delete_removes_record_and_its_replications(store):
+    store.add_replication(ReplicationIn(innovation_id="kipp-2018-toss-klungkung",
+                                        region="Kabupaten Bantul", stage="implemented"))
+    store.delete("kipp-2018-toss-klungkung")
+    assert store.get("kipp-2018-toss-klungkung") is None
+    assert store.replications("kipp-2018-toss-klungkung") == []
+    with pytest.raises(UnknownInnovationError):
+        store.delete("kipp-2018-toss-klungkung")
+
+
+def test_committed_replications_raise_known_replications(store, small_corpus):
+    iid = "kipp-2018-toss-klungkung"
+    base = small_corpus.by_id[iid].known_replications
+    for region, stage in [("Kabupaten Bantul", "mou-signed"), ("kabupaten bantul", "implemented"),
+                          ("Kota Malang", "interest"), ("Kota Blitar", "implemented")]:
+        store.add_replication(ReplicationIn(innovation_id=iid, region=region, stage=stage,
+                                            date=dt.date(2024, 5, 1)))
+    # Bantul counts once (case-insensitive); mere interest does not count.
+    assert store.corpus().by_id[iid].known_replications == base + 2
+    records = store.replications(iid)
+    assert len(records) == 4 and records[0].region == "Kota Blitar"  # newest first
+    assert records[0].stage == Stage.IMPLEMENTED and records[0].date == dt.date(2024, 5, 1)
+
+
+def test_replication_validation_and_unknown_innovation(store):
+    with pytest.raises(ValidationError, match="stage"):
+        ReplicationIn(innovation_id="x", region="Kota Malang", stage="dreaming")
+    with pytest.raises(ValidationError, match="unknown province"):
+        ReplicationIn(innovation_id="x", region="Kota Malang", stage="interest",
+                      province="Narnia")
+    with pytest.raises(UnknownInnovationError):
+        store.add_replication(ReplicationIn(innovation_id="nope", region="Kota Malang",
+                                            stage="interest"))
+
+
+def test_store_survives_reopen(tmp_path, small_corpus):
+    Store(tmp_path / "db.sqlite").seed(small_corpus)
+    reopened = Store(tmp_path / "db.sqlite")
+    assert reopened.corpus().content_hash == small_corpus.content_hash

@@ -1,0 +1,93 @@
+"""Incremental index sync against a full rebuild, and the live engine over the store."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from corpus.loader import Corpus
+from corpus.store import ReplicationIn, Store
+from matcher.config import Settings
+from matcher.index import build_index, load_index, make_analyzer, sync_index
+from matcher.live import LiveEngine
+from models.hashing import HashingEmbedder
+
+
+def _ranking(index, embedder, analyzer, text):
+    # Scores per innovation id: tied scores may come in any order, so compare as mappings.
+    q = embedder.encode_queries([text])[0]
+    hits = index.dense.search(q, 20)
+    by_int = {v: k for k, v in index.int_ids.items()}
+    dense = {by_int[int(i)]: round(float(s), 5) for s, i in zip(hits.scores, hits.ids,
+                                                                strict=True)}
+    lexical = index.lexical.scores(analyzer.stems(text))
+    lex = {index.lexical_rows[r]: round(float(lexical[r]), 4) for r in range(len(lexical))}
+    return dense, lex
+
+
+def test_sync_equals_full_rebuild(small_corpus):
+    embedder = HashingEmbedder()
+    old = build_index(small_corpus, embedder, make_analyzer(small_corpus))
+    records = list(small_corpus.records)
+    changed = records[1].model_copy(update={"problem": "Antrean panjang di kantor pajak."})
+    added = records[0].model_copy(update={"id": "new-one", "title": "Layanan Jemput Bola KTP"})
+    new = Corpus(tuple([records[0], changed, *records[3:], added]))  # records[2] removed
+    analyzer = make_analyzer(new)
+    synced, stats = sync_index(old, new, embedder, analyzer)
+    assert stats == {"removed": 1, "changed": 1, "added": 1}
+    full = build_index(new, embedder, analyzer)
+    assert synced.manifest.corpus_hash == full.manifest.corpus_hash == new.content_hash
+    assert set(synced.int_ids) == set(new.by_id)
+    assert len(set(synced.int_ids.values())) == len(new)  # ids stay unique
+    for text in ("antrean pajak", "KTP jemput bola", "sampah"):
+        assert _ranking(synced, embedder, analyzer, text) == \
+            _ranking(full, embedder, analyzer, text)
+    for iid in new.by_id:
+        assert np.allclose(synced.dense.vector(synced.int_ids[iid]),
+                           full.dense.vector(full.int_ids[iid]))
+
+
+def test_sync_without_changes_is_a_no_op(small_corpus):
+    embedder = HashingEmbedder()
+    index = build_index(small_corpus, embedder, make_analyzer(small_corpus))
+    same, stats = sync_index(index, small_corpus, embedder, make_analyzer(small_corpus))
+    assert same is index and not any(stats.values())
+
+
+@pytest.fixture()
+def engine(tmp_path, small_corpus):
+    live = LiveEngine(Settings(model="hashing", data_dir=tmp_path), Store(tmp_path / "r.db"))
+    live.start(seed=small_corpus)
+    return live
+
+
+def test_write_then_query_sees_it(engine, small_corpus):
+    record = small_corpus.records[0].model_copy(update={
+        "id": "zz-unik", "title": "Layanan Kelinci Ajaib",
+        "problem": "Warga kesulitan mengurus surat kelinciajaib."})
+    engine.write(lambda s: s.upsert([record]))
+    assert engine.ready()
+    assert engine.recommender.recommend("kelinciajaib", k=3).results[0].innovation.id == "zz-unik"
+    engine.write(lambda s: s.delete("zz-unik"))
+    assert "zz-unik" not in {r.innovation.id for r in
+                             engine.recommender.recommend("kelinciajaib", k=9).results}
+
+
+def test_replication_shows_in_explanation(engine):
+    iid = "kipp-2018-toss-klungkung"
+    engine.write(lambda s: s.add_replication(ReplicationIn(
+        innovation_id=iid, region="Kabupaten Sleman", stage="mou-signed")))
+    result = engine.recommender.recommend("TOSS", k=1).results[0]
+    assert result.innovation.id == iid
+    assert any("Sudah direplikasi oleh 3 daerah" in r for r in result.explanation.reasons)
+
+
+def test_restart_after_crash_between_store_and_index(tmp_path, small_corpus, engine):
+    # Simulate a crash after the store commit but before the index update.
+    extra = small_corpus.records[0].model_copy(update={"id": "after-crash"})
+    engine.store.upsert([extra])
+    assert load_index(engine.settings.index_dir).manifest.count == len(small_corpus)
+    restarted = LiveEngine(engine.settings, Store(tmp_path / "r.db"))
+    stats = restarted.start()
+    assert stats["added"] == 1 and restarted.ready()
+    assert load_index(engine.settings.index_dir).manifest.count == len(small_corpus) + 1
