@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install serve test lint corpus eval bench clean
+.PHONY: install browser serve test lint corpus eval bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,10 +15,19 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The browser test drives Debian's Chromium; install it when missing and we may.
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+	      || echo "note: could not install chromium; the browser test will say so"; \
+	  else echo "note: chromium missing; run 'apt-get install chromium' as root"; fi; \
+	fi
+
 serve: $(STAMP)
 	$(BIN)/replika serve
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
@@ -31,7 +40,9 @@ eval: $(STAMP)
 	$(BIN)/replika eval --out docs/evaluation.md
 
 bench: $(STAMP)
-	$(BIN)/python scripts/benchmark.py --out docs/performance.md
+	$(BIN)/python scripts/benchmark.py
+	$(BIN)/python scripts/bench_forum.py
+	$(BIN)/python scripts/loadtest.py
 
 clean:
 	rm -rf $(VENV) .replika

@@ -208,14 +208,18 @@ class Recommender:
         return self._recommend(text, self.query_vector(text) if text.strip() else None,
                                filters or Filters(), k, fusion or self.fusion)
 
-    def recommend_many(self, texts: Sequence[str], *, filters: Filters | None = None,
-                       k: int = 10) -> list[RecommendationSet]:
-        """Recommendations for several problem statements, encoded in one batch."""
+    def warm(self, texts: Sequence[str]) -> None:
+        """Encode the uncached texts among `texts` in one batch."""
         keys = [" ".join(t.split()) for t in texts]
         todo = [t for t in dict.fromkeys(keys) if t and t not in self._query_vectors]
         if todo:
             for key, vec in zip(todo, self.embedder.encode_queries(todo), strict=True):
                 self._query_vectors.get_or(key, lambda v=vec: v)
+
+    def recommend_many(self, texts: Sequence[str], *, filters: Filters | None = None,
+                       k: int = 10) -> list[RecommendationSet]:
+        """Recommendations for several problem statements, encoded in one batch."""
+        self.warm(texts)
         return [self.recommend(t, filters=filters, k=k) for t in texts]
 
     def _recommend(self, text: str, vector: np.ndarray | None, filters: Filters, k: int,

@@ -10,7 +10,7 @@ from corpus.store import Store
 from matcher.live import LiveEngine
 from service.api.errors import install_error_handlers
 from service.api.limits import BodySizeLimit
-from service.api.routes import innovations, recommendations, replications, stats
+from service.api.routes import forum, innovations, recommendations, replications, stats
 from service.settings import ServiceConfig
 from service.web import routes as web
 
@@ -32,7 +32,7 @@ def create_app(config: ServiceConfig, engine: LiveEngine | None = None) -> FastA
     app.state.config = config
     app.state.engine = engine
     install_error_handlers(app)
-    for module in (recommendations, innovations, replications, stats, web):
+    for module in (recommendations, innovations, replications, stats, forum, web):
         app.include_router(module.router)
     web.mount_static(app)
     app.add_middleware(BodySizeLimit, max_bytes=config.limits.max_upload_bytes)

@@ -178,6 +178,43 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_forum_plan(args: argparse.Namespace, out: TextIO) -> int:
+    """Pair forum regions with innovators under capacities and write the agendas."""
+    from matcher.forum.build import plan_forum
+    from matcher.session import embedding_cache
+    from service.forum.readers import read_innovators, read_regions, read_rules
+    from service.forum.writers import write_outputs
+
+    rec = _open(args)
+    regions = read_regions(args.regions)
+    innovators = read_innovators(args.innovators, set(rec.corpus.by_id))
+    rules = read_rules(args.constraints, args.province_quota)
+    settings = _settings(args)
+    result = plan_forum(rec, regions, innovators, rules, mode=args.mode,
+                        tables_per_round=args.tables,
+                        cache=embedding_cache(settings, rec.embedder.dim))
+    written = write_outputs(result, args.out)
+    plan, base, s = result.plan, result.baseline, result.summary
+    print(f"{s.pairs} pairs for {s.regions_served}/{s.regions} regions in "
+          f"{result.schedule.n_rounds} rounds ({plan.mode} mode, {plan.status}, "
+          f"{plan.solve_seconds:.2f} s)", file=out)
+    print(f"total affinity {plan.total:.3f} (greedy baseline {base.total:.3f}); worst-served "
+          f"region {plan.min_region_affinity or 0:.3f} "
+          f"(greedy {base.min_region_affinity or 0:.3f})", file=out)
+    for item in plan.unserved:
+        print(f"unserved: {item.region_id}: {item.reason}", file=out)
+    if args.rounds:
+        names = {r.id: r.name for r in result.problem.regions}
+        for n, meetings in enumerate(result.schedule.rounds, 1):
+            print(f"round {n}:", file=out)
+            for m in meetings:
+                table = f"table {m.table}: " if m.table else ""
+                print(f"  {table}{names[m.region_id]} <- "
+                      f"{result.problem.innovator_by_id[m.innovator_id].name}", file=out)
+    print("wrote " + ", ".join(str(p) for p in written), file=out)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the `replika` command."""
     common = argparse.ArgumentParser(add_help=False)
@@ -234,6 +271,22 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1) [REPLIKA_HOST]")
     serve.add_argument("--port", type=int, help="port (default 8000) [REPLIKA_PORT]")
     serve.set_defaults(func=cmd_serve)
+    forum = sub.add_parser("forum", help="replication forum pairing")
+    forum_sub = forum.add_subparsers(dest="forum_command", required=True)
+    plan = forum_sub.add_parser("plan", parents=[common],
+                                help="pair regions with innovators and schedule meetings")
+    plan.add_argument("regions", type=Path, help="regions (.csv, .xlsx or .json)")
+    plan.add_argument("innovators", type=Path, help="innovators (.csv, .xlsx or .json)")
+    plan.add_argument("--out", type=Path, required=True, help="folder for the agendas")
+    plan.add_argument("--mode", choices=["fair", "total"], default="fair")
+    plan.add_argument("--constraints", type=Path,
+                      help="file with columns kind (forbid|require), region_id, innovator_id")
+    plan.add_argument("--province-quota", type=int,
+                      help="at most N regions of one province per innovator")
+    plan.add_argument("--tables", type=int, help="tables per round (numbered 1..N)")
+    plan.add_argument("--rounds", action="store_true",
+                      help="print the timetable round by round")
+    plan.set_defaults(func=cmd_forum_plan)
     return parser
 
 
@@ -246,6 +299,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
         return args.func(args, out)
     except (UsageError, CorpusError, IndexMismatchError, IndexMissingError,
             UnknownEmbedderError, ValueError, KeyError, FileNotFoundError) as exc:
+        # ForumFileError and ForumInfeasibleError are ValueErrors that list every cause.
         print(f"replika: error: {exc}", file=sys.stderr)
         return 2
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -26,6 +27,9 @@ class PairingModel:
     region_ids: tuple[str, ...]
     region_capacity: np.ndarray  # capacity of region_ids[j]
     required: frozenset[Pair]
+    supply: int  # most pairs the innovators can take (capacities and quotas)
+    row: np.ndarray  # served-region row of each pair
+    innovator: np.ndarray  # innovator index of each pair
 
     @property
     def n(self) -> int:
@@ -95,8 +99,16 @@ def build_model(problem: ForumProblem) -> PairingModel:
     served = csr_array((weight, ([row_of[r] for r, _ in pairs], list(range(n)))),
                        shape=(len(region_ids), n))
     capacity = np.array([regions[r].capacity for r in region_ids], dtype=int)
+    per_province: dict[str, int] = defaultdict(int)
+    for key, ks in groups.items():
+        if key[0] == "q":
+            per_province[key[1]] += len(ks) if quota is None else min(len(ks), quota)
+    supply = sum(min(innovators[i].capacity, k) for i, k in per_province.items())
+    inn_of = {i: k for k, i in enumerate(sorted({i for _, i in pairs}))}
     return PairingModel(pairs, weight, caps, np.array(ub), served, region_ids, capacity,
-                        problem.constraints.required)
+                        problem.constraints.required, supply,
+                        np.array([row_of[r] for r, _ in pairs], dtype=int),
+                        np.array([inn_of[i] for _, i in pairs], dtype=int))
 
 
 def run_milp(c: np.ndarray, lower: np.ndarray, upper: np.ndarray, integral: np.ndarray,
@@ -119,8 +131,47 @@ def feasible(model: PairingModel, required: frozenset[Pair]) -> bool:
 
 
 def max_total(model: PairingModel, time_limit: float | None, gap: float,
-              extra: list[LinearConstraint] | None = None) -> OptimizeResult:
-    """Maximise summed affinity under capacities, quotas, required pairs and `extra` rows."""
+              extra: list[LinearConstraint] | None = None,
+              lower: np.ndarray | None = None) -> OptimizeResult:
+    """Maximise summed affinity under capacities, quotas, `extra` rows and pairs fixed to 1
+    (`lower`, default: the required pairs)."""
     n = model.n
-    return run_milp(-model.weight, model.lower(), np.ones(n), np.ones(n),
-                    [*model.cap_constraints(), *(extra or [])], time_limit, gap)
+    return run_milp(-model.weight, model.lower() if lower is None else lower, np.ones(n),
+                    np.ones(n), [*model.cap_constraints(), *(extra or [])], time_limit, gap)
+
+
+def integral(x: np.ndarray, tol: float = 1e-6) -> bool:
+    """Whether every entry is within tol of 0 or 1."""
+    return bool((np.minimum(x, 1.0 - x) <= tol).all())
+
+
+def relax(model: PairingModel, c: np.ndarray, constraints: list[LinearConstraint],
+          time_limit: float | None) -> OptimizeResult:
+    """The LP relaxation (0 <= x <= 1, required pairs at 1)."""
+    n = model.n
+    return run_milp(c, model.lower(), np.ones(n), np.zeros(n), constraints, time_limit)
+
+
+def near(model: PairingModel, c: np.ndarray, constraints: list[LinearConstraint],
+         lp_x: np.ndarray, deadline: float | None, hops: int = 3) -> OptimizeResult | None:
+    """Solve the MILP with x fixed to the LP values, except for the pairs of every region and
+    innovator touched by a fractional value; widen by one hop while that is infeasible."""
+    frac = np.minimum(lp_x, 1.0 - lp_x) > 1e-6
+    regions = np.zeros(model.served.shape[0], dtype=bool)
+    innovators = np.zeros(int(model.innovator.max()) + 1, dtype=bool)
+    regions[model.row[frac]] = True
+    innovators[model.innovator[frac]] = True
+    fixed = np.maximum(np.round(lp_x), model.lower())
+    for _ in range(hops):
+        free = regions[model.row] | innovators[model.innovator]
+        left = None if deadline is None else deadline - time.perf_counter()
+        if left is not None and left <= 0:
+            return None
+        res = run_milp(c, np.where(free, model.lower(), fixed), np.where(free, 1.0, fixed),
+                       np.ones(model.n), constraints, left)
+        if res.x is not None or res.status != INFEASIBLE:
+            return res
+        used = free & (lp_x > 1e-6)
+        regions[model.row[used]] = True
+        innovators[model.innovator[used]] = True
+    return None

@@ -47,8 +47,9 @@ class Plan:
     unserved: tuple[Unserved, ...]
     unmatched: tuple[str, ...]  # served regions that nevertheless received no innovator
     alternates: Mapping[str, tuple[Alternate, ...]]
-    status: str
+    status: str  # "optimal" | "limit" (time limit hit: best found) | "greedy"
     solve_seconds: float
+    min_region_bound: float | None = None  # fair: proven, no plan's minimum reaches this
 
     def region_totals(self) -> dict[str, float]:
         """Assigned affinity per region that received at least one pair."""
@@ -67,7 +68,7 @@ def region_totals(problem: ForumProblem, chosen: Iterable[Pair]) -> dict[str, fl
 
 
 def make_plan(problem: ForumProblem, chosen: Iterable[Pair], *, mode: str, status: str,
-              seconds: float) -> Plan:
+              seconds: float, bound: float | None = None) -> Plan:
     """Assemble a Plan from chosen pairs: totals, unserved, unmatched and alternates."""
     chosen = sorted(set(chosen), key=lambda p: (p[0], -problem.affinity[p], p[1]))
     pairs = tuple(Match(r, i, problem.affinity[(r, i)], problem.explanation((r, i)))
@@ -91,4 +92,5 @@ def make_plan(problem: ForumProblem, chosen: Iterable[Pair], *, mode: str, statu
         alternates=MappingProxyType(alternates),
         status=status,
         solve_seconds=seconds,
+        min_region_bound=bound,
     )

@@ -6,8 +6,8 @@ the region and b free at the innovator, either a is also free at the innovator, 
 along the alternating path that starts at the innovator (it never reaches the region in a
 bipartite graph), which frees a there.
 
-With `tables_per_round` T the number of rounds is max(D, ceil(E / T)); the colour classes are
-then balanced (sizes differ by at most one, which bipartite graphs always allow) by swapping
+With `tables_per_round` T the number of rounds is max(D, ceil(E / T)) and the colour classes
+are balanced (sizes differ by at most one, which bipartite graphs always allow) by swapping
 colours along alternating paths that hold more edges of the big class than of the small one.
 """
 
@@ -98,7 +98,7 @@ class _Colouring:
 
     def balance(self) -> None:
         """Make colour classes differ in size by at most one."""
-        while True:
+        while self.k:
             sizes = Counter(self.colour)
             big = max(range(self.k), key=lambda c: (sizes[c], -c))
             small = min(range(self.k), key=lambda c: (sizes[c], c))
@@ -139,8 +139,8 @@ def schedule(pairs: Iterable[object], tables_per_round: int | None = None) -> Sc
         rounds = max(max_degree, -(-len(edges) // tables_per_round))
     colouring = _Colouring(edges, rounds)
     colouring.colour_all()
-    if rounds > max_degree:
-        colouring.balance()
+    if tables_per_round is not None:
+        colouring.balance()  # sizes then differ by <= 1, so none exceeds ceil(E / rounds) <= T
     innovators = sorted({i for _, i in keys})
     booth = None
     if tables_per_round is None or tables_per_round >= len(innovators):

@@ -1,0 +1,80 @@
+"""Benchmark (not a test): forum pairing solve time at the 2016 forum's size and national scale.
+
+Affinities are synthetic (each region admits a random share of innovators with random
+affinities), because solve time depends on the instance's shape, not on the texts.
+Writes a generated block into docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from matcher.evalreport import replace_generated
+from matcher.forum import ForumProblem, Innovator, Region, greedy, schedule, solve
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def instance(regions: int, innovators: int, caps: tuple[int, int], density: float,
+             seed: int) -> ForumProblem:
+    """A random forum: capacities in `caps`, each pair admissible with probability `density`."""
+    rng = np.random.default_rng(seed)
+    rs = tuple(Region(f"R{n}", f"Region {n}", f"P{n % 38}", int(rng.integers(*caps, endpoint=True)))
+               for n in range(regions))
+    ins = tuple(Innovator(f"I{n}", f"inv-{n}", f"Innovator {n}", None, f"P{n % 38}", "x",
+                          int(rng.integers(*caps, endpoint=True))) for n in range(innovators))
+    affinity = {(r.id, i.id): round(float(rng.uniform(0.5, 1.0)), 4)
+                for r in rs for i in ins if rng.random() < density}
+    return ForumProblem(rs, ins, affinity)
+
+
+def run(name: str, problem: ForumProblem) -> list[str]:
+    """Solve in both modes and the greedy baseline; one table row each."""
+    rows = []
+    for mode in ("total", "fair"):
+        start = time.perf_counter()
+        plan = solve(problem, mode)
+        seconds = time.perf_counter() - start
+        rounds = schedule([m.pair for m in plan.pairs]).n_rounds
+        rows.append(f"| {name} | {mode} | {seconds:.2f} | {plan.status} | {len(plan.pairs)} | "
+                    f"{plan.total:.1f} | {plan.min_region_affinity or 0:.3f} | {rounds} |")
+    start = time.perf_counter()
+    base = greedy(problem)
+    seconds = time.perf_counter() - start
+    rows.append(f"| {name} | greedy baseline | {seconds:.2f} | - | {len(base.pairs)} | "
+                f"{base.total:.1f} | {base.min_region_affinity or 0:.3f} | - |")
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run both sizes and update docs/performance.md."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "performance.md")
+    args = parser.parse_args(argv)
+    cases = [
+        ("2016 forum: 59 regions x 42 innovators, capacity 1-3, 40% admissible",
+         instance(59, 42, (1, 3), 0.4, 1)),
+        ("national: 550 regions x 100 innovators, capacity 3-10, 30% admissible",
+         instance(550, 100, (3, 10), 0.3, 2)),
+    ]
+    lines = ["Synthetic affinities in [0.5, 1]; one run each on this machine. Solver: HiGHS "
+             "MILP through SciPy; fair = max-min region affinity, then max total.", "",
+             "| instance | method | seconds | status | pairs | total affinity | "
+             "worst-served region | rounds |", "|---|---|---|---|---|---|---|---|"]
+    for name, problem in cases:
+        lines += run(name, problem)
+    body = "\n".join(lines)
+    text = args.out.read_text(encoding="utf-8") if args.out.exists() else "# Performance\n"
+    args.out.write_text(replace_generated(text, body, "scripts/bench_forum.py"),
+                        encoding="utf-8")
+    print(body)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""POST /v1/forum/plans: pair regions with innovators and schedule the meetings."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from corpus.schema import Innovation
+from matcher.forum.build import (
+    ForumInputError,
+    ForumRules,
+    InnovatorSpec,
+    RegionSpec,
+    plan_forum,
+)
+from matcher.forum.feasibility import ForumInfeasibleError
+from matcher.live import LiveEngine
+from service.api.deps import get_engine
+from service.api.errors import ApiError
+from service.forum.writers import result_dict
+
+router = APIRouter(prefix="/v1/forum", tags=["forum"])
+
+MAX_REGIONS = 1000
+MAX_INNOVATORS = 500
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class RegionIn(_In):
+    """A region attending the forum."""
+
+    id: str = Field(min_length=1, max_length=100)
+    name: str = Field(default="", max_length=200)
+    province: str = ""
+    level: str = ""
+    capacity: int = Field(default=1, ge=1, le=100)
+    sectors: list[str] = Field(default_factory=list)
+    problems: list[str] = Field(min_length=1, max_length=10)
+
+
+class InnovatorIn(_In):
+    """An innovator: a corpus innovation id, or an inline innovation."""
+
+    id: str = Field(min_length=1, max_length=100)
+    innovation_id: str | None = None
+    innovation: dict[str, Any] | None = None
+    name: str = ""
+    capacity: int = Field(default=1, ge=1, le=100)
+    home_region_id: str | None = None
+
+
+class ConstraintsIn(_In):
+    """Organiser rules."""
+
+    forbidden: list[tuple[str, str]] = Field(default_factory=list)
+    required: list[tuple[str, str]] = Field(default_factory=list)
+    province_quota: int | None = Field(default=None, ge=1)
+
+
+class ForumPlanRequest(_In):
+    """Everything needed to plan a forum."""
+
+    regions: list[RegionIn] = Field(min_length=1, max_length=MAX_REGIONS)
+    innovators: list[InnovatorIn] = Field(min_length=1, max_length=MAX_INNOVATORS)
+    constraints: ConstraintsIn = Field(default_factory=ConstraintsIn)
+    mode: Literal["fair", "total"] = "fair"
+    tables_per_round: int | None = Field(default=None, ge=1)
+
+
+def _innovator(n: int, spec: InnovatorIn) -> InnovatorSpec:
+    inline = None
+    if spec.innovation is not None:
+        try:
+            inline = Innovation.model_validate(
+                {"level": "kabupaten", **spec.innovation, "id": f"forum-{spec.id}"})
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise ApiError(422, "invalid_innovator", f"innovators[{n}].innovation."
+                           f"{'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+    elif not spec.innovation_id:
+        raise ApiError(422, "invalid_innovator", f"innovators[{n}]: give innovation_id or an "
+                       "inline innovation")
+    return InnovatorSpec(spec.id, spec.capacity, spec.innovation_id, inline, spec.name,
+                         spec.home_region_id)
+
+
+@router.post("/plans")
+def forum_plan(request: ForumPlanRequest, engine: LiveEngine = Depends(get_engine)
+               ) -> dict[str, Any]:
+    """Optimal fair (or total) pairs, the greedy baseline, rounds and coverage summary."""
+    regions = [RegionSpec(r.id, r.name or r.id, tuple(r.problems), r.province, r.level,
+                          r.capacity, tuple(r.sectors)) for r in request.regions]
+    innovators = [_innovator(n, s) for n, s in enumerate(request.innovators)]
+    c = request.constraints
+    rules = ForumRules(frozenset(map(tuple, c.forbidden)), frozenset(map(tuple, c.required)),
+                       c.province_quota)
+    try:
+        result = plan_forum(engine.recommender, regions, innovators, rules, mode=request.mode,
+                            tables_per_round=request.tables_per_round)
+    except ForumInfeasibleError as exc:
+        raise ApiError(422, "infeasible", str(exc).splitlines()[0],
+                       [{"kind": c.kind, "message": c.message,
+                         "pairs": [list(p) for p in c.pairs]} for c in exc.causes]) from None
+    except (ForumInputError, ValueError) as exc:
+        raise ApiError(422, "invalid_forum", str(exc)) from None
+    return result_dict(result)

@@ -1,0 +1,1 @@
+"""Forum pairing at the edge: read participant files, write agendas."""

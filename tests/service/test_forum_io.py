@@ -1,0 +1,158 @@
+"""Forum input files (errors by file, row, column), planning over the engine, and outputs."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from matcher.engine import Recommender
+from matcher.forum.build import ForumRules, InnovatorSpec, RegionSpec, plan_forum
+from matcher.forum.feasibility import ForumInfeasibleError
+from matcher.index import build_index, make_analyzer
+from service.cli import main
+from service.forum.readers import ForumFileError, read_innovators, read_regions, read_rules
+from service.forum.writers import write_outputs
+
+
+@pytest.fixture()
+def rec(small_corpus, hashing_embedder):
+    analyzer = make_analyzer(small_corpus)
+    return Recommender(small_corpus, build_index(small_corpus, hashing_embedder, analyzer),
+                       hashing_embedder, analyzer)
+
+
+REGIONS = [
+    RegionSpec("R1", "Kabupaten Lebak", ("izin usaha sulit dan berbelit di banyak kantor",),
+               "Banten", capacity=2),
+    RegionSpec("R2", "Kota Ambon", ("sampah rumah tangga menumpuk, perlu kompos",), "Maluku"),
+    RegionSpec("R3", "Kota Surabaya", ("izin usaha sulit, pemohon datang ke banyak unit",),
+               "Jawa Timur"),
+]
+INNOVATORS = [
+    InnovatorSpec("I1", 2, "kipp-2014-surabaya-single-window"),
+    InnovatorSpec("I2", 1, "kipp-2018-toss-klungkung"),
+]
+
+
+def test_plan_respects_capacity_home_region_and_schedule(rec):
+    result = plan_forum(rec, REGIONS, INNOVATORS, mode="fair", tables_per_round=3)
+    pairs = {m.pair for m in result.plan.pairs}
+    assert ("R3", "I1") not in pairs  # Surabaya never learns its own innovation
+    assert result.problem.innovator_by_id["I1"].home_region_id == "R3"
+    assert sum(1 for r, i in pairs if i == "I1") <= 2
+    assert ("R2", "I2") in pairs
+    rounds = result.schedule.rounds
+    assert all(len({m.region_id for m in rnd}) == len(rnd) for rnd in rounds)
+    assert all(m.explanation for m in result.plan.pairs)
+    assert result.summary.pairs == len(result.plan.pairs)
+    assert result.baseline.total <= result.plan.total + 1e-9
+
+
+def test_inline_innovator_is_scored(rec):
+    inline = InnovatorSpec("I3", 1, inline=_inline())
+    result = plan_forum(rec, REGIONS[1:2], [inline])
+    assert [m.innovator_id for m in result.plan.pairs] == ["I3"]
+
+
+def _inline():
+    from corpus.schema import Innovation
+
+    return Innovation(id="forum-I3", title="Bank Sampah Kompos", level="kota",
+                      problem="Sampah rumah tangga menumpuk.",
+                      solution="Warga memilah sampah dan membuat kompos.")
+
+
+def test_required_pair_that_breaks_capacity_names_the_cause(rec):
+    rules = ForumRules(required=frozenset({("R1", "I2"), ("R2", "I2")}))
+    with pytest.raises(ForumInfeasibleError) as err:
+        plan_forum(rec, REGIONS, INNOVATORS, rules)
+    assert "I2" in str(err.value)
+
+
+def _write_csv(path, rows):
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def test_region_file_errors_name_file_row_and_column(tmp_path):
+    path = tmp_path / "regions.csv"
+    _write_csv(path, [
+        {"id": "R1", "name": "A", "province": "Narnia", "capacity": "2", "problem": "x"},
+        {"id": "R1", "name": "B", "province": "", "capacity": "zero", "problem": ""},
+    ])
+    with pytest.raises(ForumFileError) as err:
+        read_regions(path)
+    text = str(err.value)
+    assert "regions.csv: row 2, column 'province': unknown province 'Narnia'" in text
+    assert "row 3, column 'id': duplicate id 'R1' (first in row 2)" in text
+    assert "row 3, column 'capacity': must be a whole number >= 1, got 'zero'" in text
+    assert "row 3, column 'problem': at least one problem statement is needed" in text
+
+
+def test_innovator_file_errors_and_xlsx_reading(tmp_path):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["id", "innovation_id", "capacity", "title", "problem"])
+    sheet.append(["I1", "no-such-id", 1, None, None])
+    sheet.append(["I2", None, 2, "Layanan Baru", "Masalah baru"])
+    sheet.append(["I3", None, 1, None, None])
+    path = tmp_path / "innovators.xlsx"
+    book.save(path)
+    with pytest.raises(ForumFileError) as err:
+        read_innovators(path, {"kipp-2018-toss-klungkung"})
+    text = str(err.value)
+    assert "innovators.xlsx: row 2, column 'innovation_id': unknown innovation id" in text
+    assert "row 4, column 'innovation_id': give a corpus innovation_id" in text
+    assert "row 3" not in text  # the inline innovation is valid
+
+
+def test_json_regions_and_rules(tmp_path):
+    path = tmp_path / "regions.json"
+    path.write_text(json.dumps([{"id": "R1", "problems": ["a", "b"], "capacity": 3,
+                                 "sectors": ["kesehatan"]}]))
+    [region] = read_regions(path)
+    assert region.statements == ("a", "b") and region.capacity == 3
+    rules_path = tmp_path / "rules.csv"
+    _write_csv(rules_path, [{"kind": "forbid", "region_id": "R1", "innovator_id": "I1"},
+                            {"kind": "maybe", "region_id": "R1", "innovator_id": "I2"}])
+    with pytest.raises(ForumFileError, match="row 3, column 'kind'"):
+        read_rules(rules_path, None)
+
+
+def test_outputs_are_written_and_consistent(rec, tmp_path):
+    result = plan_forum(rec, REGIONS, INNOVATORS, tables_per_round=2)
+    paths = {p.name: p for p in write_outputs(result, tmp_path / "out")}
+    rows = list(csv.DictReader(io.StringIO(paths["timetable.csv"].read_text())))
+    assert len(rows) == len(result.plan.pairs)
+    assert all(r["round"] and r["why"] for r in rows)
+    book = load_workbook(paths["plan.xlsx"])
+    assert {"Jadwal", "Per daerah", "Per inovator", "Alternatif", "Ringkasan"} <= \
+        set(book.sheetnames)
+    html = paths["agenda.html"].read_text()
+    assert "Agenda daerah: Kabupaten Lebak" in html and "Jadwal induk" in html
+    summary = json.loads(paths["summary.json"].read_text())
+    assert summary["baseline"]["method"] == "greedy" and summary["rounds"] >= 1
+
+
+def test_cli_forum_plan(tmp_path, small_corpus):
+    from corpus.loader import save_corpus
+
+    corpus = tmp_path / "c.jsonl"
+    save_corpus(small_corpus, corpus)
+    regions, innovators = tmp_path / "r.csv", tmp_path / "i.csv"
+    _write_csv(regions, [{"id": r.id, "name": r.name, "province": r.province,
+                          "capacity": r.capacity, "problem": r.statements[0]} for r in REGIONS])
+    _write_csv(innovators, [{"id": i.id, "innovation_id": i.innovation_id,
+                             "capacity": i.capacity} for i in INNOVATORS])
+    out = io.StringIO()
+    code = main(["forum", "plan", str(regions), str(innovators), "--out", str(tmp_path / "o"),
+                 "--model", "hashing", "--corpus", str(corpus), "--data-dir",
+                 str(tmp_path / "d"), "--rounds"], out=out)
+    assert code == 0, out.getvalue()
+    assert "round 1:" in out.getvalue() and (tmp_path / "o" / "agenda.html").is_file()
