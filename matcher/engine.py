@@ -24,6 +24,7 @@ NO_MATCH_REASON = ("Tidak ada inovasi dalam korpus yang cukup cocok dengan masal
                    "dengan kata lain atau longgarkan filter.")
 EMPTY_FILTER_REASON = "Tidak ada inovasi yang lolos filter yang dipilih."
 EMPTY_QUERY_REASON = "Uraian masalah kosong."
+EMPTY_CORPUS_REASON = "Korpus inovasi masih kosong."
 
 
 @dataclass(frozen=True)
@@ -226,6 +227,8 @@ class Recommender:
                    fusion: FusionParams) -> RecommendationSet:
         if vector is None:
             return RecommendationSet(text, (), True, EMPTY_QUERY_REASON, None)
+        if not len(self.corpus):
+            return RecommendationSet(text, (), True, EMPTY_CORPUS_REASON, None)
         allowed = self._allowed(filters)
         if allowed is not None and not allowed:
             return RecommendationSet(text, (), True, EMPTY_FILTER_REASON, None)

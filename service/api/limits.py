@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import json
 
+from starlette.exceptions import HTTPException
+
 from service.api.errors import error_body
 
 
-class BodyTooLarge(Exception):
-    """Raised inside the app when a streamed body passes the limit."""
+class BodyTooLarge(HTTPException):
+    """Raised inside the app when a streamed body passes the limit.
+
+    An HTTPException, because FastAPI turns any other error raised while it reads a body
+    into a 400; this way the error handler answers 413 naming the limit.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(413, f"request body over the limit of {max_bytes} bytes "
+                              "(max_upload_bytes)")
 
 
 class BodySizeLimit:
@@ -35,7 +45,7 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise BodyTooLarge
+                    raise BodyTooLarge(self.max_bytes)
             return message
 
         try:
@@ -44,9 +54,8 @@ class BodySizeLimit:
             await self._refuse(send)
 
     async def _refuse(self, send) -> None:
-        body = json.dumps(error_body(
-            413, "payload_too_large",
-            f"request body over the limit of {self.max_bytes} bytes (max_upload_bytes)")).encode()
+        body = json.dumps(error_body(413, "payload_too_large",
+                                     BodyTooLarge(self.max_bytes).detail)).encode()
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/json"),
                                 (b"content-length", str(len(body)).encode())]})

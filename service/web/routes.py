@@ -42,7 +42,7 @@ def _choices() -> dict:
 
 @router.get("/", response_class=HTMLResponse)
 def search_page(request: Request, q: str = "", province: str = "", sector: str = "",
-                level: str = "", k: int = Query(default=10, ge=1, le=50),
+                level: str = "", k: int = Query(default=10, ge=1),
                 engine: LiveEngine = Depends(get_engine),
                 config: ServiceConfig = Depends(get_config)) -> HTMLResponse:
     """The search form, and results when a problem was given."""

@@ -30,11 +30,15 @@ BULK_TYPES = {"application/x-ndjson": "jsonl", "application/jsonl": "jsonl",
               "application/json-lines": "jsonl", "text/csv": "csv"}
 
 
-def check_page_size(page_size: int, config: ServiceConfig) -> None:
-    """Enforce the page-size limit."""
-    if page_size > config.limits.max_page_size:
-        raise ApiError(422, "page_size_too_large", f"page_size is {page_size}; the limit is "
-                       f"{config.limits.max_page_size} (max_page_size)")
+def page_size_for(requested: int | None, default: int, config: ServiceConfig) -> int:
+    """The page size to use: the default fits the limit; a requested one must."""
+    limit = config.limits.max_page_size
+    if requested is None:
+        return min(default, limit)
+    if requested > limit:
+        raise ApiError(422, "page_size_too_large", f"page_size is {requested}; the limit is "
+                       f"{limit} (max_page_size)")
+    return requested
 
 
 @router.get("", response_model=InnovationPage)
@@ -42,11 +46,11 @@ def list_innovations(
         sector: list[str] = Query(default=[]), province: list[str] = Query(default=[]),
         level: list[str] = Query(default=[]), min_tier: str | None = None,
         year_from: int | None = None, year_to: int | None = None,
-        page: int = Query(default=1, ge=1), page_size: int = Query(default=20, ge=1),
+        page: int = Query(default=1, ge=1), page_size: int | None = Query(default=None, ge=1),
         engine: LiveEngine = Depends(get_engine),
         config: ServiceConfig = Depends(get_config)) -> InnovationPage:
-    """Innovations passing the filters, by id, one page at a time."""
-    check_page_size(page_size, config)
+    """Innovations passing the filters, by id, one page at a time (20 by default)."""
+    page_size = page_size_for(page_size, 20, config)
     try:
         filters = Filters.create(sectors=sector, provinces=province, levels=level,
                                  min_tier=min_tier, year_from=year_from, year_to=year_to)

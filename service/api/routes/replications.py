@@ -8,7 +8,7 @@ from corpus.store import Replication, ReplicationIn, Stage, UnknownInnovationErr
 from matcher.live import LiveEngine
 from service.api.deps import get_config, get_engine, require_api_key
 from service.api.errors import ApiError
-from service.api.routes.innovations import check_page_size
+from service.api.routes.innovations import page_size_for
 from service.api.schemas import ReplicationPage
 from service.settings import ServiceConfig
 
@@ -30,11 +30,11 @@ def add_replication(record: ReplicationIn, engine: LiveEngine = Depends(get_engi
 @router.get("", response_model=ReplicationPage)
 def list_replications(innovation_id: str | None = None, stage: Stage | None = None,
                       page: int = Query(default=1, ge=1),
-                      page_size: int = Query(default=50, ge=1),
+                      page_size: int | None = Query(default=None, ge=1),
                       engine: LiveEngine = Depends(get_engine),
                       config: ServiceConfig = Depends(get_config)) -> ReplicationPage:
-    """Replication records, newest first."""
-    check_page_size(page_size, config)
+    """Replication records, newest first (50 per page by default)."""
+    page_size = page_size_for(page_size, 50, config)
     items = engine.store.replications(innovation_id)
     if stage is not None:
         items = [r for r in items if r.stage == stage]
