@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser serve test lint corpus eval bench clean
+.PHONY: install browser serve test lint corpus eval bench screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,9 @@ bench: $(STAMP)
 	$(BIN)/python scripts/benchmark.py
 	$(BIN)/python scripts/bench_forum.py
 	$(BIN)/python scripts/loadtest.py
+
+screenshots: $(STAMP) browser
+	$(BIN)/python scripts/screenshot.py
 
 clean:
 	rm -rf $(VENV) .replika

@@ -1,0 +1,225 @@
+"""The web page in a real browser: Debian's headless Chromium against a live uvicorn server.
+
+The server is the real `replika serve` in a subprocess on a free loopback port, with the
+model-free hashing embedder over the bundled corpus in a temporary data directory.
+Without /usr/bin/chromium (or the playwright package) the tests skip, except under CI,
+where they fail: install Chromium with `apt-get install chromium`; never `playwright install`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-quic"]
+QUERY = "warga desa harus ke kota untuk mengurus akta kelahiran"
+PROVINCE = "Jawa Timur"
+PHONE = {"width": 390, "height": 844}
+READY_TIMEOUT_S = 90
+# Loopback requests never go through an HTTP proxy from the environment.
+_LOOPBACK = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def _missing(what: str) -> None:
+    """Skip on a developer machine; fail under CI, where the browser must be installed."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{what}; CI must run the browser tests: install Debian's chromium "
+                    "(`apt-get install -y chromium`, giving /usr/bin/chromium) and the dev "
+                    "dependencies (`pip install -e '.[dev]'`); do not use `playwright install`",
+                    pytrace=False)
+    pytest.skip(f"{what} (install Debian's chromium: `apt-get install chromium`)")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get_json(url: str) -> tuple[int, Any]:
+    try:
+        with _LOOPBACK.open(url, timeout=5) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as exc:
+        return exc.code, None
+
+
+def _wait_ready(proc: subprocess.Popen, base: str, log: Path) -> dict:
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"the server exited with code {proc.returncode}:\n"
+                        f"{log.read_text(errors='replace')[-3000:]}", pytrace=False)
+        try:
+            status, body = _get_json(f"{base}/readyz")
+            if status == 200:
+                return body
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"{base}/readyz not ready after {READY_TIMEOUT_S} s:\n"
+                f"{log.read_text(errors='replace')[-3000:]}", pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    """Headless Debian Chromium driven by playwright (one browser for the module)."""
+    if not CHROMIUM.exists():
+        _missing(f"{CHROMIUM} is missing")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("the playwright package is not installed")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="module")
+def server(chromium, tmp_path_factory) -> Iterator[str]:
+    """Base URL of `replika serve --model hashing` on the bundled corpus (fresh data dir)."""
+    data_dir = tmp_path_factory.mktemp("replika-data")
+    log = data_dir / "server.log"
+    port = _free_port()
+    # REPLIKA_* variables of the caller's shell must not change what is served.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REPLIKA_")}
+    command = [sys.executable, "-m", "service.cli", "serve", "--model", "hashing",
+               "--data-dir", str(data_dir), "--host", "127.0.0.1", "--port", str(port)]
+    with log.open("wb") as sink:
+        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=sink,
+                                stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        ready = _wait_ready(proc, base, log)
+        assert ready["model"] == "hashing" and ready["innovations"] > 100
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture()
+def page(chromium, server):
+    """A desktop page; fails the test on any HTTP error response (e.g. a missing stylesheet)."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900},
+                                   base_url=server, locale="id-ID")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    failed: list[str] = []
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400
+            else None)
+    yield page
+    context.close()
+    assert not failed, f"HTTP errors while browsing: {failed}"
+
+
+def _search(page, text: str, **selects: str) -> None:
+    """Fill the search form as a user would and submit it."""
+    page.goto("/")
+    page.get_by_label("Uraikan masalah di daerah Anda").fill(text)
+    labels = {"province": "Provinsi", "sector": "Sektor", "level": "Tingkat"}
+    for name, value in selects.items():
+        page.get_by_label(labels[name]).select_option(value)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Cari inovasi").click()
+
+
+def _meta_parts(text: str) -> list[str]:
+    """The card's meta line 'agency · province · year' split into its parts."""
+    return [part.strip() for part in text.split("·")]
+
+
+def test_search_with_province_filter_then_open_an_innovation(page):
+    _search(page, QUERY, province=PROVINCE)
+    assert "province=Jawa+Timur" in page.url
+    # The form keeps what was asked.
+    assert page.get_by_label("Uraikan masalah di daerah Anda").input_value() == QUERY
+    assert page.get_by_label("Provinsi").input_value() == PROVINCE
+
+    cards = page.locator("article.card")
+    cards.first.wait_for()
+    count = cards.count()
+    assert count >= 3
+    assert page.locator("p.count").inner_text() == f"{count} inovasi untuk masalah Anda"
+    for meta in cards.locator("p.meta").all_inner_texts():
+        assert PROVINCE in _meta_parts(meta), f"card outside {PROVINCE}: {meta!r}"
+    first = cards.first
+    assert first.locator(".why li").count() >= 1  # the reasons are shown
+
+    link = first.locator("h3 a")
+    title = link.inner_text().strip()
+    href = link.get_attribute("href")
+    assert href == f"/inovasi/{first.get_attribute('data-id')}"
+    with page.expect_navigation():
+        link.click()
+    assert page.url.endswith(href)
+    assert page.locator("article.detail h1").inner_text().strip() == title
+    assert page.title().startswith(title)
+    assert PROVINCE in _meta_parts(page.locator("article.detail p.meta").inner_text())
+    similar = page.get_by_role("heading", name="Inovasi serupa")
+    assert similar.is_visible()
+    neighbours = page.locator("h2:has-text('Inovasi serupa') + section.results article.card")
+    assert neighbours.count() >= 1
+    assert href.rsplit("/", 1)[1] not in neighbours.evaluate_all(
+        "cards => cards.map(c => c.dataset.id)")
+    assert page.get_by_role("heading", name="Replikasi yang diketahui").is_visible()
+
+
+def test_filter_that_nothing_passes_shows_the_no_match_notice(page):
+    # No bundled innovation is at village level in Papua Pegunungan.
+    _search(page, QUERY, province="Papua Pegunungan", level="desa")
+    notice = page.locator("p.notice.nomatch")
+    assert notice.is_visible()
+    assert notice.inner_text().startswith("Belum ada inovasi yang cocok.")
+    assert "filter" in notice.inner_text()
+    assert page.locator("article.card").count() == 0
+
+
+@pytest.mark.parametrize("path", ["/", f"/?q={QUERY.replace(' ', '+')}&province=Jawa+Timur"])
+def test_phone_viewport_is_usable(chromium, server, path):
+    context = chromium.new_context(viewport=PHONE, base_url=server, is_mobile=True,
+                                   has_touch=True, device_scale_factor=2)
+    try:
+        page = context.new_page()
+        page.goto(path)
+        textarea = page.get_by_label("Uraikan masalah di daerah Anda")
+        button = page.get_by_role("button", name="Cari inovasi")
+        assert textarea.is_visible() and button.is_visible()
+        for control in (textarea, button):
+            box = control.bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+        assert button.bounding_box()["height"] >= 32  # large enough to tap
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll_width <= PHONE["width"], f"horizontal scroll: {scroll_width}px wide"
+        if "q=" in path:
+            assert page.locator("article.card").count() > 0
+            href = page.locator("article.card h3 a").first.get_attribute("href")
+            page.goto(href)
+            scroll_width = page.evaluate("document.documentElement.scrollWidth")
+            assert scroll_width <= PHONE["width"], f"{href} scrolls sideways: {scroll_width}px"
+    finally:
+        context.close()
