@@ -25,6 +25,7 @@ class Settings:
     fusion: FusionParams = field(default_factory=FusionParams)
     calibration_path: Path | None = None  # None: the packaged calibration
     query_cache_size: int = 1024
+    search_threads: int = 1  # FAISS threads; see matcher.dense.set_search_threads
     progress: bool = False
 
     def __post_init__(self) -> None:

@@ -34,6 +34,17 @@ def brute_force_search(vectors: np.ndarray, ids: np.ndarray, query: np.ndarray, 
     return Hits(scores[order].astype(np.float32), ids[order].astype(np.int64))
 
 
+def set_search_threads(threads: int) -> None:
+    """Threads FAISS may use (process-wide).
+
+    One query vector at a time gains nothing from more, and idle OpenMP workers spinning
+    beside the encoder's own threads slowed recommend by a third (docs/performance.md).
+    """
+    import faiss
+
+    faiss.omp_set_num_threads(max(1, threads))
+
+
 def ivf_nlist(count: int) -> int:
     """Number of IVF lists for `count` vectors (about 4 * sqrt(n))."""
     return max(1, int(4 * math.sqrt(count)))

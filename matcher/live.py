@@ -11,6 +11,7 @@ from typing import TypeVar
 from corpus.loader import Corpus
 from corpus.store import Store
 from matcher.config import Settings
+from matcher.dense import set_search_threads
 from matcher.engine import Recommender
 from matcher.index import (
     IndexMismatchError,
@@ -55,6 +56,7 @@ class LiveEngine:
 
     def start(self, seed: Corpus | None = None) -> dict[str, int]:
         """Seed an empty store, then load, build or sync the index to match the store."""
+        set_search_threads(self.settings.search_threads)
         with self._lock:
             if self.store.count() == 0:
                 self.store.seed(seed or load_settings_corpus(self.settings))

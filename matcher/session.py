@@ -8,6 +8,7 @@ from pathlib import Path
 
 from corpus.loader import Corpus, load_bundled_corpus, load_corpus
 from matcher.config import Settings
+from matcher.dense import set_search_threads
 from matcher.engine import Recommender
 from matcher.index import (
     IndexMismatchError,
@@ -75,6 +76,7 @@ def open_index(settings: Settings, corpus: Corpus, embedder: Embedder,
 def open_recommender(settings: Settings, *, embedder: Embedder | None = None,
                      corpus: Corpus | None = None) -> Recommender:
     """A ready Recommender for `settings`."""
+    set_search_threads(settings.search_threads)
     corpus = corpus or load_settings_corpus(settings)
     embedder = embedder or create_embedder(settings.model)
     analyzer = make_analyzer(corpus)

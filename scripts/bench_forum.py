@@ -61,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
          instance(59, 42, (1, 3), 0.4, 1)),
         ("national: 550 regions x 100 innovators, capacity 3-10, 30% admissible",
          instance(550, 100, (3, 10), 0.3, 2)),
+        ("national, dense: 550 x 100, capacity 3-10, 90% admissible",
+         instance(550, 100, (3, 10), 0.9, 3)),
     ]
     lines = ["Synthetic affinities in [0.5, 1]; one run each on this machine. Solver: HiGHS "
              "MILP through SciPy; fair = max-min region affinity, then max total.", "",

@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from corpus.loader import load_bundled_corpus
-from matcher.dense import EXACT_MAX, DenseIndex, brute_force_search
+from matcher.config import Settings
+from matcher.dense import EXACT_MAX, DenseIndex, brute_force_search, set_search_threads
 from matcher.engine import Recommender
 from matcher.evalreport import replace_generated
 from matcher.evaluate import load_queries
@@ -139,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ivf-sizes", default="20000,100000")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "performance.md")
     args = parser.parse_args(argv)
+    set_search_threads(Settings().search_threads)  # as the served engine runs
     corpus = load_bundled_corpus()
     embedder = create_embedder(args.model)
     build = bench_build(embedder, corpus)
