@@ -22,7 +22,6 @@ import json
 import math
 import os
 import platform
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,6 +36,7 @@ import httpx
 
 from corpus.vocab import PROVINCES
 from matcher.evalreport import replace_generated
+from service.launch import ServerFailed, served, wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 GENERATOR = "scripts/loadtest.py"
@@ -90,13 +90,6 @@ def varied(texts: list[str]) -> Iterator[str]:
         yield f"{texts[n % len(texts)]} {suffix}"
 
 
-def free_port() -> int:
-    """A currently free TCP port on 127.0.0.1."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def check_loopback(url: str) -> str:
     """The URL without a trailing slash, if it points at this machine; else exit."""
     host = urlsplit(url).hostname or ""
@@ -109,49 +102,20 @@ def check_loopback(url: str) -> str:
     return url.rstrip("/")
 
 
-def wait_ready(base: str, proc: subprocess.Popen | None, log: Path | None,
-               timeout_s: float) -> dict:
-    """Poll /readyz until the index is loaded; the JSON it answered."""
-    deadline = time.monotonic() + timeout_s
-    with httpx.Client(trust_env=False, timeout=5) as client:
-        while True:
-            if proc is not None and proc.poll() is not None:
-                tail = log.read_text(errors="replace")[-3000:] if log else ""
-                raise SystemExit(f"server exited with {proc.returncode}:\n{tail}")
-            try:
-                response = client.get(f"{base}/readyz")
-                if response.status_code == 200:
-                    return response.json()
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit(f"{base}/readyz not ready after {timeout_s:.0f} s")
-            time.sleep(0.3)
-
-
 @contextmanager
 def serve(model: str | None) -> Iterator[tuple[str, subprocess.Popen, Path]]:
     """`replika serve` in a subprocess on a fresh data directory."""
-    with tempfile.TemporaryDirectory(prefix="replika-load-") as tmp:
-        port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("REPLIKA_")}
-        command = [sys.executable, "-m", "service.cli", "serve", "--data-dir", tmp,
-                   "--host", "127.0.0.1", "--port", str(port)]
-        if model:
-            command += ["--model", model]
-        log = Path(tmp) / "server.log"
-        with log.open("wb") as sink:
-            proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=sink,
-                                    stderr=subprocess.STDOUT)
-        try:
-            yield f"http://127.0.0.1:{port}", proc, log
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    with tempfile.TemporaryDirectory(prefix="replika-load-") as tmp, \
+            served(Path(tmp), model=model) as (server, _):
+        yield server.base, server.proc, server.log
+
+
+def ready_or_exit(base: str, proc=None, log=None) -> dict:
+    """The /readyz answer, or exit with the reason the server is not ready."""
+    try:
+        return wait_ready(base, proc, log, timeout_s=300)
+    except ServerFailed as exc:
+        raise SystemExit(str(exc)) from None
 
 
 async def run_level(base: str, kind: str, clients: int, texts: Iterator[str],
@@ -276,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("levels, --max-requests and --seconds must be positive")
 
     def measure(base: str, proc=None, log=None) -> tuple[dict, list[LevelResult]]:
-        ready = wait_ready(base, proc, log, timeout_s=300)
+        ready = ready_or_exit(base, proc, log)
         print(f"{base} ready: model {ready['model']}, {ready['innovations']} innovations",
               file=sys.stderr)
         return ready, asyncio.run(run_all(base, levels, args.max_requests, args.seconds,

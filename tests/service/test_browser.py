@@ -8,33 +8,20 @@ where they fail: install Chromium with `apt-get install chromium`; never `playwr
 
 from __future__ import annotations
 
-import json
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from service.launch import CHROMIUM, CHROMIUM_ARGS, ServerFailed, served
+
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic"]
 QUERY = "warga desa harus ke kota untuk mengurus akta kelahiran"
 PROVINCE = "Jawa Timur"
 PHONE = {"width": 390, "height": 844}
 READY_TIMEOUT_S = 90
-# Loopback requests never go through an HTTP proxy from the environment.
-_LOOPBACK = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def _missing(what: str) -> None:
@@ -47,37 +34,6 @@ def _missing(what: str) -> None:
     pytest.skip(f"{what} (install Debian's chromium: `apt-get install chromium`)")
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _get_json(url: str) -> tuple[int, Any]:
-    try:
-        with _LOOPBACK.open(url, timeout=5) as response:
-            return response.status, json.load(response)
-    except urllib.error.HTTPError as exc:
-        return exc.code, None
-
-
-def _wait_ready(proc: subprocess.Popen, base: str, log: Path) -> dict:
-    deadline = time.monotonic() + READY_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"the server exited with code {proc.returncode}:\n"
-                        f"{log.read_text(errors='replace')[-3000:]}", pytrace=False)
-        try:
-            status, body = _get_json(f"{base}/readyz")
-            if status == 200:
-                return body
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"{base}/readyz not ready after {READY_TIMEOUT_S} s:\n"
-                f"{log.read_text(errors='replace')[-3000:]}", pytrace=False)
-
-
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
     """Headless Debian Chromium driven by playwright (one browser for the module)."""
@@ -88,7 +44,7 @@ def chromium() -> Iterator[Any]:
     except ImportError:
         _missing("the playwright package is not installed")
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS))
         try:
             yield browser
         finally:
@@ -98,28 +54,13 @@ def chromium() -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def server(chromium, tmp_path_factory) -> Iterator[str]:
     """Base URL of `replika serve --model hashing` on the bundled corpus (fresh data dir)."""
-    data_dir = tmp_path_factory.mktemp("replika-data")
-    log = data_dir / "server.log"
-    port = _free_port()
-    # REPLIKA_* variables of the caller's shell must not change what is served.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REPLIKA_")}
-    command = [sys.executable, "-m", "service.cli", "serve", "--model", "hashing",
-               "--data-dir", str(data_dir), "--host", "127.0.0.1", "--port", str(port)]
-    with log.open("wb") as sink:
-        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=sink,
-                                stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
     try:
-        ready = _wait_ready(proc, base, log)
-        assert ready["model"] == "hashing" and ready["innovations"] > 100
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        with served(tmp_path_factory.mktemp("replika-data"), model="hashing",
+                    timeout_s=READY_TIMEOUT_S) as (srv, ready):
+            assert ready["model"] == "hashing" and ready["innovations"] > 100
+            yield srv.base
+    except ServerFailed as exc:
+        pytest.fail(str(exc), pytrace=False)
 
 
 @pytest.fixture()
