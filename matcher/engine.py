@@ -116,6 +116,14 @@ class Recommender:
         mat = np.stack([np.mean(groups[c], axis=0) for c in codes])
         return codes, mat / np.maximum(np.linalg.norm(mat, axis=1, keepdims=True), 1e-12)
 
+    def clear_query_cache(self) -> None:
+        """Forget cached query vectors (benchmarks measure the uncached path)."""
+        self._query_vectors.clear()
+
+    def dense_ranking(self, vector: np.ndarray, n: int) -> list[str]:
+        """Innovation ids of the n nearest documents, nearest first."""
+        return [self._str_id[int(i)] for i in self.index.dense.search(vector, n).ids]
+
     def query_vector(self, text: str) -> np.ndarray:
         """The (cached) embedding of a problem statement."""
         key = " ".join(text.split())

@@ -120,11 +120,10 @@ def prepare(rec: Recommender, queries: Sequence[EvalQuery]) -> list[QueryRun]:
         _, stems = rec.query_stems(query.text)
         cands = rec.candidates_for(vector, stems, None, rec.candidates,
                                    rec.language(query.text))
-        hits = rec.index.dense.search(vector, everything)
         lexical = rec.index.lexical.scores(stems)
         lex_order = [r for r in np.argsort(-lexical, kind="stable") if lexical[r] > 0]
         runs.append(QueryRun(
-            query, cands, [rec._str_id[int(i)] for i in hits.ids],
+            query, cands, rec.dense_ranking(vector, everything),
             [rec.index.lexical_rows[r] for r in lex_order], rec.signals(cands, stems)))
     return runs
 

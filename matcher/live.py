@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import replace
 from typing import TypeVar
 
 from corpus.loader import Corpus
@@ -113,7 +112,3 @@ class LiveEngine:
             return None
         return index
 
-
-def live_settings(settings: Settings) -> Settings:
-    """Settings for a served engine: the index lives beside the store in the data directory."""
-    return replace(settings, progress=True)

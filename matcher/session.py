@@ -40,9 +40,7 @@ def bundled_embeddings_dir(model_slug: str) -> Path:
 def embedding_cache(settings: Settings, dim: int) -> EmbeddingCache:
     """The data directory's document-vector cache, seeded with the bundled vectors."""
     cache = EmbeddingCache(settings.data_dir / "embeddings" / settings.model_slug, dim)
-    bundled = EmbeddingCache(bundled_embeddings_dir(settings.model_slug), dim)
-    for key, vector in bundled._vectors.items():
-        cache._vectors.setdefault(key, vector)
+    cache.fill_from(EmbeddingCache(bundled_embeddings_dir(settings.model_slug), dim))
     return cache
 
 

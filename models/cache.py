@@ -34,6 +34,11 @@ class EmbeddingCache:
     def __len__(self) -> int:
         return len(self._vectors)
 
+    def fill_from(self, other: EmbeddingCache) -> None:
+        """Take the other cache's vectors for keys this one lacks."""
+        for key, vector in other._vectors.items():
+            self._vectors.setdefault(key, vector)
+
     def encode(self, embedder: Embedder, texts: Sequence[str], *, progress: bool = False
                ) -> np.ndarray:
         """Document vectors for `texts`, encoding only those not cached yet."""

@@ -55,7 +55,7 @@ def bench_latency(rec: Recommender, texts: list[str]) -> dict[str, float]:
     for t in texts[:3]:  # warm up
         rec.embedder.encode_queries([t])
     encoder = [timed(lambda t=t: rec.embedder.encode_queries([t])) for t in texts]
-    rec._query_vectors.clear()
+    rec.clear_query_cache()
     full = [timed(lambda t=t: rec.recommend(t, k=10)) for t in texts]
     cached = [timed(lambda t=t: rec.recommend(t, k=10)) for t in texts]
     return {"encoder_p50": percentile(encoder, 50), "encoder_p95": percentile(encoder, 95),
