@@ -24,6 +24,7 @@ from matcher.index import (
 )
 from matcher.nomatch import load_calibrations
 from matcher.session import embedding_cache, load_settings_corpus
+from matcher.text import ANALYZER_VERSION
 from models import Embedder, create_embedder
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,13 @@ class LiveEngine:
         try:
             index = load_index(self.settings.index_dir)
         except IndexMissingError:
+            return None
+        except IndexMismatchError as exc:
+            # The index is derived from the store: after an upgrade it is simply rebuilt.
+            log.info("rebuilding the index: %s", exc)
+            return None
+        if index.manifest.analyzer != ANALYZER_VERSION:
+            log.info("rebuilding the index: text analyzer changed")
             return None
         if index.manifest.model != self.embedder.name or index.manifest.dim != self.embedder.dim:
             if not self.settings.rebuild:

@@ -91,3 +91,30 @@ def test_restart_after_crash_between_store_and_index(tmp_path, small_corpus, eng
     stats = restarted.start()
     assert stats["added"] == 1 and restarted.ready()
     assert load_index(engine.settings.index_dir).manifest.count == len(small_corpus) + 1
+
+
+def test_upgraded_index_format_or_analyzer_is_rebuilt_from_the_store(tmp_path, engine):
+    import json
+
+    manifest = engine.settings.index_dir / "manifest.json"
+    data = json.loads(manifest.read_text())
+    manifest.write_text(json.dumps({**data, "analyzer": data["analyzer"] - 1}))
+    stale = LiveEngine(engine.settings, Store(tmp_path / "r.db"))
+    assert stale.start() == {"built": len(engine.recommender.corpus)} and stale.ready()
+    data = json.loads(manifest.read_text())
+    manifest.write_text(json.dumps({**data, "format": data["format"] - 1}))
+    old_format = LiveEngine(engine.settings, Store(tmp_path / "r.db"))
+    assert old_format.start() == {"built": len(engine.recommender.corpus)}
+    assert json.loads(manifest.read_text())["format"] == data["format"]
+
+
+def test_index_of_another_model_is_refused_without_rebuild(tmp_path, engine):
+    import json
+
+    from matcher.index import IndexMismatchError
+
+    manifest = engine.settings.index_dir / "manifest.json"
+    data = json.loads(manifest.read_text())
+    manifest.write_text(json.dumps({**data, "model": "minilm"}))
+    with pytest.raises(IndexMismatchError, match="minilm"):
+        LiveEngine(engine.settings, Store(tmp_path / "r.db")).start()
