@@ -295,6 +295,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    # bm25s sets its own logger to DEBUG; its per-build message is noise for users.
+    logging.getLogger("bm25s").setLevel(logging.INFO if args.verbose else logging.WARNING)
     try:
         return args.func(args, out)
     except (UsageError, CorpusError, IndexMismatchError, IndexMissingError,
