@@ -118,10 +118,19 @@ def validate_rows(rows: Iterable[tuple[int, Mapping[str, Any]]], source: str) ->
     return Corpus(tuple(records), source=source)
 
 
+def json_lines(text: str) -> list[str]:
+    """Lines of JSON-lines text, split on newlines only.
+
+    str.splitlines() also splits on U+2028 and friends, which JSON leaves unescaped inside
+    strings (and so do we, with ensure_ascii=False).
+    """
+    return [line.removesuffix("\r") for line in text.split("\n")]
+
+
 def jsonl_rows(text: str, source: str, errors: list[RecordError]
                ) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line, object) pairs of JSON-lines text; bad lines are appended to `errors`."""
-    for line_no, line in enumerate(text.splitlines(), start=1):
+    for line_no, line in enumerate(json_lines(text), start=1):
         if not line.strip():
             continue
         try:
@@ -152,14 +161,25 @@ def _csv_value(name: str, value: str | None) -> Any:
 def csv_rows(text: str, source: str, errors: list[RecordError]
              ) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line, row) pairs of CSV text with a header; bad rows are appended to `errors`."""
+    # Long problem descriptions are fine; the csv module's default cap is 128 KiB a field.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
-    for row in reader:
-        line_no = reader.line_num
-        if None in row:
-            errors.append(RecordError(source, line_no, "", "more values than header columns"))
-            continue
-        yield line_no, {k: _csv_value(k, v) for k, v in row.items() if v not in (None, "")
-                        or k in ("title", "level", "id")}
+    header = reader.fieldnames or []
+    repeated = sorted({h for h in header if header.count(h) > 1})
+    if repeated:
+        errors.append(RecordError(source, 1, repeated[0], "column appears more than once"))
+        return
+    try:
+        for row in reader:
+            line_no = reader.line_num
+            if None in row:
+                errors.append(RecordError(source, line_no, "", "more values than header "
+                                          "columns"))
+                continue
+            yield line_no, {k: _csv_value(k, v) for k, v in row.items()
+                            if v not in (None, "") or k in ("title", "level", "id")}
+    except csv.Error as exc:
+        errors.append(RecordError(source, reader.line_num, "", f"malformed CSV: {exc}"))
 
 
 def parse_corpus_text(text: str, fmt: str, source: str) -> Corpus:

@@ -215,10 +215,5 @@ class Store:
         return {r["innovation_id"]: int(r["n"]) for r in rows}
 
     def corpus(self) -> Corpus:
-        """The store as a Corpus; replication records raise `known_replications`."""
-        extra = self.committed_replications()
-        records = tuple(
-            r.model_copy(update={"known_replications": r.known_replications + extra[r.id]})
-            if extra.get(r.id) else r
-            for r in self.innovations())
-        return Corpus(records, source=str(self.path))
+        """The stored innovations as a Corpus (replication records are kept apart)."""
+        return Corpus(tuple(self.innovations()), source=str(self.path))

@@ -114,6 +114,16 @@ class DenseIndex:
         """The stored vector of one id."""
         return self._vectors[self._row[int(int_id)]]
 
+    def copy(self) -> DenseIndex:
+        """An independent copy: changing it never disturbs searches on this one."""
+        import faiss
+
+        twin = DenseIndex(self.dim, self.kind, self.nprobe)
+        twin._index = faiss.clone_index(self._index)
+        twin._vectors, twin._ids = self._vectors.copy(), self._ids.copy()
+        twin._row = dict(self._row)
+        return twin
+
     def add(self, vectors: np.ndarray, ids: np.ndarray) -> None:
         """Add vectors under new ids (an existing id is an error)."""
         ids = np.asarray(ids, dtype=np.int64)

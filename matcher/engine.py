@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -87,7 +87,8 @@ class Recommender:
     def __init__(self, corpus: Corpus, index: ReplikaIndex, embedder: Embedder,
                  analyzer: Analyzer, *, fusion: FusionParams | None = None,
                  calibration: Calibration | None = None, candidates: int = 100,
-                 cache_size: int = 1024) -> None:
+                 cache_size: int = 1024,
+                 recorded_replications: Mapping[str, int] | None = None) -> None:
         self.corpus = corpus
         self.index = index
         self.embedder = embedder
@@ -98,7 +99,11 @@ class Recommender:
         self._query_vectors = LRU(cache_size)
         self._lexical_row = {iid: n for n, iid in enumerate(index.lexical_rows)}
         self._str_id = {v: k for k, v in index.int_ids.items()}
-        self._priors = {r.id: proven_prior(r.award_tier, r.known_replications) for r in corpus}
+        recorded = recorded_replications or {}
+        # Replications known from sources plus those recorded at forums (MoU or implemented).
+        self.replications = {r.id: r.known_replications + recorded.get(r.id, 0) for r in corpus}
+        self._priors = {r.id: proven_prior(r.award_tier, self.replications[r.id])
+                        for r in corpus}
         self._centroids = self._sector_centroids()
         self._df: dict[str, int] = {}
         for tokens in index.tokens.values():
@@ -269,7 +274,8 @@ class Recommender:
             dense=ChannelScore(float(cands.dense[n]), int(cands.dense_ranks[n]) or None),
             lexical=ChannelScore(float(cands.lexical[n]), int(cands.lexical_ranks[n]) or None),
             prior=float(prior),
-            explanation=explain(item, terms, set(self.index.tokens[iid]), sectors))
+            explanation=explain(item, terms, set(self.index.tokens[iid]), sectors,
+                                self.replications[iid]))
 
     def similar(self, innovation_id: str, *, k: int = 10,
                 filters: Filters | None = None) -> tuple[Recommendation, ...]:
@@ -294,5 +300,6 @@ class Recommender:
             out.append(Recommendation(
                 innovation=item, score=float(score), dense=ChannelScore(float(score), rank),
                 lexical=ChannelScore(0.0, None), prior=self._priors[iid],
-                explanation=explain(item, terms, set(self.index.tokens[iid]), sectors)))
+                explanation=explain(item, terms, set(self.index.tokens[iid]), sectors,
+                                    self.replications[iid])))
         return tuple(out)

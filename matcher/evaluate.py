@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from corpus.loader import json_lines
 from matcher.engine import Candidates, Recommender, rank_candidates
 from matcher.hybrid import FusionParams
 from matcher.nomatch import Calibration, QuerySignals
@@ -35,7 +36,7 @@ class EvalQuery:
 def load_queries(path: Path, known_ids: set[str] | None = None) -> list[EvalQuery]:
     """Read labelled queries from JSONL; errors name the file, line and field."""
     out = []
-    for line_no, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+    for line_no, line in enumerate(json_lines(Path(path).read_text(encoding="utf-8")), 1):
         if not line.strip():
             continue
         try:

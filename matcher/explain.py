@@ -23,8 +23,13 @@ def matched_terms(query_terms: Sequence[Term], doc_stems: Collection[str]) -> tu
 
 
 def explain(item: Innovation, query_terms: Sequence[Term], doc_stems: Collection[str],
-            query_sectors: Collection[str]) -> Explanation:
-    """Build the explanation of one recommendation."""
+            query_sectors: Collection[str], replications: int | None = None) -> Explanation:
+    """Build the explanation of one recommendation.
+
+    `replications` is the number of regions known to have replicated it (default: the
+    record's own count).
+    """
+    replications = item.known_replications if replications is None else replications
     words = matched_terms(query_terms, doc_stems)
     sector = SECTOR_BY_CODE[item.sector]
     sector_match = item.sector in query_sectors
@@ -41,12 +46,12 @@ def explain(item: Innovation, query_terms: Sequence[Term], doc_stems: Collection
         reasons.append(f"Sektor: {sector.label}.")
     if tier != AwardTier.NONE:
         reasons.append(f"Terbukti: {TIER_LABEL[tier]} — " + "; ".join(item.awards) + ".")
-    if item.known_replications:
-        reasons.append(f"Sudah direplikasi oleh {item.known_replications} daerah lain.")
+    if replications:
+        reasons.append(f"Sudah direplikasi oleh {replications} daerah lain.")
     if item.detail_level == DetailLevel.TITLE_ONLY:
         reasons.append("Catatan: data inovasi ini baru berupa judul; periksa sumbernya.")
     return Explanation(
         matched_terms=words, sector=item.sector, sector_label=sector.label,
         sector_match=sector_match, award_tier=tier.value, award_label=TIER_LABEL[tier],
-        awards=item.awards, known_replications=item.known_replications,
+        awards=item.awards, known_replications=replications,
         reasons=tuple(reasons))

@@ -126,10 +126,11 @@ def new_manifest(corpus: Corpus, embedder: Embedder, dense_kind: str) -> Manifes
 
 def sync_index(index: ReplikaIndex, corpus: Corpus, embedder: Embedder, analyzer: Analyzer,
                cache: EmbeddingCache | None = None) -> tuple[ReplikaIndex, dict[str, int]]:
-    """Bring `index` in line with `corpus`: remove, re-add and add only what changed.
+    """A new index in line with `corpus`: remove, re-add and add only what changed.
 
-    Vectors of changed records come from the cache when their text did not change; BM25 is
-    rebuilt (it is cheap) because any record may bring new acronyms to the analyzer.
+    `index` itself is left untouched, so searches on it may go on while this runs. Vectors of
+    changed records come from the cache when their text did not change; BM25 is rebuilt (it
+    is cheap) because any record may bring new acronyms to the analyzer.
     """
     hashes = {r.id: record_hash(r) for r in corpus}
     removed = [i for i in index.hashes if i not in hashes]
@@ -138,7 +139,7 @@ def sync_index(index: ReplikaIndex, corpus: Corpus, embedder: Embedder, analyzer
     stats = {"removed": len(removed), "changed": len(changed), "added": len(added)}
     if not (removed or changed or added) and index.manifest.corpus_hash == corpus.content_hash:
         return index, stats
-    dense = index.dense
+    dense = index.dense.copy()
     dense.remove(index.int_ids[i] for i in removed + changed)
     int_ids = {i: n for i, n in index.int_ids.items() if i not in set(removed + changed)}
     fresh = changed + added

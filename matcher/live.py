@@ -89,13 +89,20 @@ class LiveEngine:
             stats = {"built": len(corpus)}
         else:
             index, stats = sync_index(index, corpus, self.embedder, analyzer, self._cache)
-        if load or any(stats.values()):
-            save_index(index, self.settings.index_dir)
-            self._cache.save()
+        # Swap in the new recommender before touching the disk: readers never see a half-
+        # updated index, and a failed save only costs a resync on the next start.
         self._recommender = Recommender(
             corpus, index, self.embedder, analyzer, fusion=self.settings.fusion,
             calibration=self._calibration, candidates=self.settings.candidates,
-            cache_size=self.settings.query_cache_size)
+            cache_size=self.settings.query_cache_size,
+            recorded_replications=self.store.committed_replications())
+        if load or any(stats.values()):
+            try:
+                save_index(index, self.settings.index_dir)
+                self._cache.save()
+            except OSError as exc:
+                log.error("could not save the index (%s); it is rebuilt from the store on "
+                          "the next start", exc)
         return stats
 
     def _current_index(self, load: bool) -> ReplikaIndex | None:

@@ -13,7 +13,7 @@ import re
 import sys
 from pathlib import Path
 
-from corpus.loader import Corpus, bundled_corpus_path, save_corpus, validate_rows
+from corpus.loader import Corpus, bundled_corpus_path, json_lines, save_corpus, validate_rows
 from corpus.vocab import fold
 
 # Raw sector labels found in the facts -> sector codes (corpus/vocab.py). The first topic
@@ -127,7 +127,7 @@ def build(facts_dir: Path) -> tuple[Corpus, list[str]]:
         raise FactError(f"{facts_dir}: no *.jsonl fact files found")
     rows: list[dict] = []
     for path in files:
-        for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        for line_no, line in enumerate(json_lines(path.read_text(encoding="utf-8")), 1):
             if line.strip():
                 rows.append(convert(json.loads(line), f"{path}:{line_no}"))
     merged, notes = merge_same_innovation(rows)

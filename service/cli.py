@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from corpus.loader import CorpusError
+from corpus.loader import CorpusError, json_lines
 from matcher.config import Settings
 from matcher.filters import Filters
 from matcher.index import IndexMismatchError, IndexMissingError
@@ -40,7 +40,7 @@ def _filters(args: argparse.Namespace) -> Filters:
 def read_batch(path: Path) -> list[tuple[Any, str]]:
     """(id, text) pairs from a JSONL batch file; errors name the file, line and field."""
     out = []
-    for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for line_no, line in enumerate(json_lines(path.read_text(encoding="utf-8")), 1):
         if not line.strip():
             continue
         try:

@@ -26,7 +26,7 @@ def recommendation_dict(rec: Recommendation) -> dict[str, Any]:
         "sector": item.sector,
         "award_tier": item.award_tier.value,
         "awards": list(item.awards),
-        "known_replications": item.known_replications,
+        "known_replications": rec.explanation.known_replications,
         "detail_level": item.detail_level.value,
         "channels": {
             "dense": {"score": round(rec.dense.score, 4), "rank": rec.dense.rank},

@@ -97,7 +97,7 @@ def greedy(problem: ForumProblem) -> Plan:
     load: dict[tuple, int] = defaultdict(int)
 
     def take(r: str, i: str) -> None:
-        for key in (("r", r), ("i", i), ("q", i, regions[r].province)):
+        for key in (("r", r), ("i", i), ("q", i, problem.quota_group(r))):
             load[key] += 1
 
     required = sorted(problem.constraints.required)
@@ -109,7 +109,7 @@ def greedy(problem: ForumProblem) -> Plan:
     for r, i in order:
         if (r, i) in taken or load[("r", r)] >= regions[r].capacity \
                 or load[("i", i)] >= innovators[i].capacity \
-                or (quota is not None and load[("q", i, regions[r].province)] >= quota):
+                or (quota is not None and load[("q", i, problem.quota_group(r))] >= quota):
             continue
         take(r, i)
         chosen.append((r, i))

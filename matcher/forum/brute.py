@@ -54,7 +54,7 @@ def feasible_plans(problem: ForumProblem) -> Iterator[tuple[Pair, ...]]:
                 ok = True
                 for _, i in picks:
                     new_load[i] = new_load.get(i, 0) + 1
-                    key = (i, region.province)
+                    key = (i, problem.quota_group(region.id))
                     new_q[key] = new_q.get(key, 0) + 1
                     if new_load[i] > innovators[i].capacity or \
                             (quota is not None and new_q[key] > quota):

@@ -28,7 +28,7 @@ class _Network:
 
     def __init__(self, problem: ForumProblem, model: PairingModel) -> None:
         """Index innovators, (innovator, province) groups and regions as flow nodes."""
-        regions, innovators = problem.region_by_id, problem.innovator_by_id
+        innovators = problem.innovator_by_id
         quota = problem.constraints.province_quota
         row_of = {r: j for j, r in enumerate(model.region_ids)}
         inn_ids = sorted({i for _, i in model.pairs})
@@ -36,7 +36,7 @@ class _Network:
         groups: dict[tuple[str, str], int] = {}
         self.row = np.array([row_of[r] for r, _ in model.pairs], dtype=int)
         inn = np.array([inn_of[i] for _, i in model.pairs], dtype=int)
-        self.grp = np.array([groups.setdefault((i, regions[r].province), len(groups))
+        self.grp = np.array([groups.setdefault((i, problem.quota_group(r)), len(groups))
                              for r, i in model.pairs], dtype=int)
         self.lower = model.lower()
         taken = self.lower > 0

@@ -67,7 +67,7 @@ def precheck(problem: ForumProblem) -> list[Cause]:
     for r, i in required:
         by_region[r].append((r, i))
         by_innovator[i].append((r, i))
-        by_quota[(i, regions[r].province)].append((r, i))
+        by_quota[(i, problem.quota_group(r))].append((r, i))
     for r, pairs in sorted(by_region.items()):
         cap = regions[r].capacity
         if len(pairs) > cap:

@@ -75,7 +75,7 @@ def build_model(problem: ForumProblem) -> PairingModel:
     for k, (r, i) in enumerate(pairs):
         groups[("r", r)].append(k)
         groups[("i", i)].append(k)
-        groups[("q", i, regions[r].province)].append(k)
+        groups[("q", i, problem.quota_group(r))].append(k)
     rows: list[int] = []
     cols: list[int] = []
     ub: list[float] = []

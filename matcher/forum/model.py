@@ -169,6 +169,14 @@ class ForumProblem:
         forbidden = self.forbidden
         return tuple(sorted(p for p in self.affinity if p not in forbidden))
 
+    def quota_group(self, region_id: str) -> str:
+        """The province a region counts towards in the province quota.
+
+        A region without a province is a group of its own: it cannot crowd out others.
+        """
+        province = self.region_by_id[region_id].province
+        return province if province else f"\x00{region_id}"
+
     def explanation(self, pair: Pair) -> str:
         """The upstream explanation of a pair, or an empty string."""
         return self.explanations.get(pair, "")

@@ -37,7 +37,19 @@ def recommendation_response(answer: RecommendationSet) -> RecommendationResponse
                  for r in answer.results])
 
 
-def innovation_out(item: Innovation) -> InnovationOut:
-    """The API form of an innovation."""
-    return InnovationOut.model_validate(
-        {**item.model_dump(mode="json"), "award_tier": item.award_tier.value})
+# Fields that GET answers but that are derived, so a client may send them back unchanged.
+READ_ONLY_FIELDS = ("award_tier", "recorded_replications", "total_replications",
+                    "replications")
+
+
+def innovation_out(item: Innovation, total_replications: int) -> InnovationOut:
+    """The API form of an innovation, with its recorded and total replications."""
+    return InnovationOut.model_validate({
+        **item.model_dump(mode="json"), "award_tier": item.award_tier.value,
+        "recorded_replications": total_replications - item.known_replications,
+        "total_replications": total_replications})
+
+
+def without_read_only(row: dict) -> dict:
+    """A submitted innovation minus the derived fields GET adds."""
+    return {k: v for k, v in row.items() if k not in READ_ONLY_FIELDS}

@@ -117,7 +117,11 @@ class InnovationOut(BaseModel):
     outcome: str
     sources: list[str]
     detail_level: str
-    known_replications: int
+    known_replications: int = Field(description="replications known from the sources (stored)")
+    recorded_replications: int = Field(
+        default=0, description="regions with an MoU or implementation in /v1/replications")
+    total_replications: int = Field(
+        default=0, description="what the ranking and explanations use: the sum of both")
 
 
 class InnovationPage(BaseModel):

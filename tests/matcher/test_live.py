@@ -118,3 +118,53 @@ def test_index_of_another_model_is_refused_without_rebuild(tmp_path, engine):
     manifest.write_text(json.dumps({**data, "model": "minilm"}))
     with pytest.raises(IndexMismatchError, match="minilm"):
         LiveEngine(engine.settings, Store(tmp_path / "r.db")).start()
+
+
+def test_reads_during_writes_never_fail(engine, small_corpus):
+    import threading
+
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def reader() -> None:
+        while not stop.is_set():
+            try:
+                rec = engine.recommender
+                rec.recommend("sampah rumah tangga", k=5)
+                rec.similar("kipp-2018-toss-klungkung", k=3)
+            except BaseException as exc:  # noqa: BLE001 - any failure is the finding
+                errors.append(exc)
+
+    threads = [threading.Thread(target=reader) for _ in range(3)]
+    for t in threads:
+        t.start()
+    try:
+        base = small_corpus.records[0]
+        for n in range(30):
+            record = base.model_copy(update={"id": f"w{n % 4}", "title": f"Tulisan {n}"})
+            engine.write(lambda s, r=record: s.upsert([r]))
+            if n % 5 == 4:
+                engine.write(lambda s, i=f"w{n % 4}": s.delete(i))
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert not errors, repr(errors[:3])
+    assert engine.ready()
+
+
+def test_failed_index_save_keeps_serving_and_resyncs(tmp_path, engine, small_corpus,
+                                                     monkeypatch):
+    import matcher.live as live
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(live, "save_index", disk_full)
+    record = small_corpus.records[0].model_copy(update={"id": "saved-late"})
+    engine.write(lambda s: s.upsert([record]))
+    assert engine.ready()
+    assert engine.recommender.similar("saved-late", k=2)
+    monkeypatch.undo()
+    restarted = LiveEngine(engine.settings, Store(tmp_path / "r.db"))
+    assert restarted.start()["added"] == 1 and restarted.ready()

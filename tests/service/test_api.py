@@ -769,7 +769,7 @@ def _aceh_reasons(client) -> list[str]:
 
 
 def test_mou_signed_raises_known_replications(client):
-    assert client.get(f"/v1/innovations/{ACEH}").json()["known_replications"] == 0
+    assert client.get(f"/v1/innovations/{ACEH}").json()["total_replications"] == 0
     assert not any("Sudah direplikasi" in r for r in _aceh_reasons(client))
 
     interest = client.post("/v1/replications", headers=AUTH, json={
@@ -777,7 +777,7 @@ def test_mou_signed_raises_known_replications(client):
         "stage": "interest"})
     assert interest.status_code == 201, interest.text
     assert interest.json()["province"] == "Sumatera Utara"
-    assert client.get(f"/v1/innovations/{ACEH}").json()["known_replications"] == 0
+    assert client.get(f"/v1/innovations/{ACEH}").json()["total_replications"] == 0
 
     mou = client.post("/v1/replications", headers=AUTH, json={
         "innovation_id": ACEH, "region": "Kabupaten Nias", "stage": "mou-signed",
@@ -787,7 +787,8 @@ def test_mou_signed_raises_known_replications(client):
     assert body["stage"] == "mou-signed" and body["date"] == "2024-05-17"
     assert isinstance(body["id"], int) and body["created_at"]
     detail = client.get(f"/v1/innovations/{ACEH}").json()
-    assert detail["known_replications"] == 1
+    assert (detail["known_replications"], detail["recorded_replications"],
+            detail["total_replications"]) == (0, 1, 1)
     assert [r["stage"] for r in detail["replications"]] == ["mou-signed", "interest"]
     assert "Sudah direplikasi oleh 1 daerah lain." in _aceh_reasons(client)
 
@@ -795,18 +796,32 @@ def test_mou_signed_raises_known_replications(client):
     for region in ("kabupaten nias", "Kota Sabang"):
         assert client.post("/v1/replications", headers=AUTH, json={
             "innovation_id": ACEH, "region": region, "stage": "implemented"}).status_code == 201
-    assert client.get(f"/v1/innovations/{ACEH}").json()["known_replications"] == 2
+    assert client.get(f"/v1/innovations/{ACEH}").json()["total_replications"] == 2
     assert "Sudah direplikasi oleh 2 daerah lain." in _aceh_reasons(client)
     listed = client.get("/v1/innovations", params={"sector": "kesehatan"}).json()["items"]
-    assert {r["id"]: r["known_replications"] for r in listed}[ACEH] == 2
+    assert {r["id"]: r["total_replications"] for r in listed}[ACEH] == 2
     assert client.get("/readyz").status_code == 200
 
 
 def test_replication_stacks_on_the_corpus_count(client):
-    before = client.get(f"/v1/innovations/{TOSS}").json()["known_replications"]
+    before = client.get(f"/v1/innovations/{TOSS}").json()
     client.post("/v1/replications", headers=AUTH, json={
         "innovation_id": TOSS, "region": "Kabupaten Bangli", "stage": "implemented"})
-    assert client.get(f"/v1/innovations/{TOSS}").json()["known_replications"] == before + 1
+    after = client.get(f"/v1/innovations/{TOSS}").json()
+    assert after["total_replications"] == before["total_replications"] + 1
+    assert after["known_replications"] == before["known_replications"]
+
+
+def test_get_then_put_round_trip_does_not_inflate_replications(client):
+    client.post("/v1/replications", headers=AUTH, json={
+        "innovation_id": TOSS, "region": "Kabupaten Bangli", "stage": "implemented"})
+    first = client.get(f"/v1/innovations/{TOSS}").json()
+    for _ in range(3):
+        body = client.get(f"/v1/innovations/{TOSS}").json()
+        assert client.put(f"/v1/innovations/{TOSS}", json=body, headers=AUTH).status_code == 200
+    last = client.get(f"/v1/innovations/{TOSS}").json()
+    assert last["known_replications"] == first["known_replications"]
+    assert last["total_replications"] == first["total_replications"]
 
 
 def test_list_replications(client):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
 from corpus.loader import CorpusError, parse_corpus_text, validate_rows
@@ -12,7 +13,7 @@ from corpus.schema import Innovation
 from corpus.store import UnknownInnovationError
 from matcher.filters import Filters
 from matcher.live import LiveEngine
-from service.api.convert import innovation_out, recommendation_response
+from service.api.convert import innovation_out, recommendation_response, without_read_only
 from service.api.deps import get_config, get_engine, require_api_key
 from service.api.errors import ApiError
 from service.api.schemas import (
@@ -59,7 +60,9 @@ def list_innovations(
     items = [r for r in engine.recommender.corpus if filters.accepts(r)]
     items.sort(key=lambda r: r.id)
     start = (page - 1) * page_size
-    return InnovationPage(items=[innovation_out(r) for r in items[start:start + page_size]],
+    totals = engine.recommender.replications
+    return InnovationPage(items=[innovation_out(r, totals[r.id])
+                                 for r in items[start:start + page_size]],
                           total=len(items), page=page, page_size=page_size)
 
 
@@ -75,7 +78,8 @@ def get_innovation(innovation_id: str, engine: LiveEngine = Depends(get_engine)
                    ) -> InnovationDetail:
     """One innovation with its replication records."""
     item = _known(engine, innovation_id)
-    return InnovationDetail(**innovation_out(item).model_dump(),
+    return InnovationDetail(**innovation_out(
+                                item, engine.recommender.replications[item.id]).model_dump(),
                             replications=engine.store.replications(innovation_id))
 
 
@@ -101,28 +105,38 @@ def _corpus_errors(exc: CorpusError) -> ApiError:
                     f"{first.message}", details)
 
 
-async def _parse_upload(request: Request, config: ServiceConfig) -> list[Innovation]:
-    content_type = (request.headers.get("content-type") or "application/json").split(";")[0]
-    raw = await request.body()
+async def _body_text(request: Request) -> str:
     try:
-        text = raw.decode("utf-8")
+        return (await request.body()).decode("utf-8")
     except UnicodeDecodeError:
         raise ApiError(400, "bad_encoding", "the request body must be UTF-8 text") from None
+
+
+def _json(text: str) -> object:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ApiError(400, "malformed_json", f"malformed JSON: {exc.msg} at line "
+                       f"{exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise ApiError(400, "malformed_json", "malformed JSON: nested too deeply") from None
+
+
+async def _parse_upload(request: Request, config: ServiceConfig) -> list[Innovation]:
+    content_type = (request.headers.get("content-type") or "application/json").split(";")[0]
+    text = await _body_text(request)
     try:
         if content_type.strip().lower() in BULK_TYPES:
             records = parse_corpus_text(text, BULK_TYPES[content_type.strip().lower()],
                                         "upload").records
         elif content_type.strip().lower() == "application/json":
-            try:
-                body = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise ApiError(400, "malformed_json", f"malformed JSON: {exc.msg} at line "
-                               f"{exc.lineno} column {exc.colno}") from None
+            body = _json(text)
             rows = body if isinstance(body, list) else [body]
             if not all(isinstance(r, dict) for r in rows):
                 raise ApiError(422, "invalid_innovation", "expected a JSON object or an array "
                                "of objects")
-            records = validate_rows(list(enumerate(rows, start=1)), "upload").records
+            records = validate_rows(
+                list(enumerate((without_read_only(r) for r in rows), start=1)), "upload").records
         else:
             raise ApiError(415, "unsupported_media_type", f"unsupported content type "
                            f"{content_type!r}; use application/json, application/x-ndjson "
@@ -143,7 +157,8 @@ async def create_innovations(request: Request, engine: LiveEngine = Depends(get_
                              config: ServiceConfig = Depends(get_config)) -> WriteOut:
     """Store one innovation (JSON object) or many (JSON array, JSONL or CSV) atomically."""
     records = await _parse_upload(request, config)
-    result = engine.write(lambda store: store.upsert(records))
+    # Writes encode and save: off the event loop, so other requests keep being served.
+    result = await run_in_threadpool(engine.write, lambda store: store.upsert(records))
     return WriteOut(created=list(result.created), updated=list(result.updated), deleted=[])
 
 
@@ -153,12 +168,11 @@ async def replace_innovation(innovation_id: str, request: Request,
                              engine: LiveEngine = Depends(get_engine),
                              config: ServiceConfig = Depends(get_config)) -> WriteOut:
     """Create or replace one innovation; the body's id, if any, must match the path."""
-    try:
-        body = json.loads(await request.body() or b"null")
-    except json.JSONDecodeError as exc:
-        raise ApiError(400, "malformed_json", f"malformed JSON: {exc.msg}") from None
+    text = await _body_text(request)
+    body = _json(text) if text.strip() else None
     if not isinstance(body, dict):
         raise ApiError(422, "invalid_innovation", "expected a JSON object")
+    body = without_read_only(body)
     if body.setdefault("id", innovation_id) != innovation_id:
         raise ApiError(422, "id_mismatch", f"body id {body['id']!r} differs from the path id "
                        f"{innovation_id!r}")
@@ -170,7 +184,7 @@ async def replace_innovation(innovation_id: str, request: Request,
         raise ApiError(422, "invalid_innovation",
                        f"field '{details[0]['field']}': {details[0]['message']}",
                        details) from None
-    result = engine.write(lambda store: store.upsert([record]))
+    result = await run_in_threadpool(engine.write, lambda store: store.upsert([record]))
     return WriteOut(created=list(result.created), updated=list(result.updated), deleted=[])
 
 
