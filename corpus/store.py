@@ -36,6 +36,10 @@ CREATE TABLE IF NOT EXISTS replications (
     created_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS replications_innovation ON replications(innovation_id);
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 """
 
 
@@ -172,11 +176,25 @@ class Store:
             conn.execute("DELETE FROM replications WHERE innovation_id = ?", (innovation_id,))
         return WriteResult((), (), (innovation_id,))
 
+    def needs_seed(self) -> bool:
+        """True for a new store: never seeded and holding no innovation.
+
+        A store whose innovations were all deleted stays empty; it is not seeded again.
+        """
+        seeded = self._conn().execute("SELECT 1 FROM meta WHERE key = 'seeded'").fetchone()
+        return not seeded and self.count() == 0
+
     def seed(self, corpus: Corpus) -> bool:
-        """Load a corpus into an empty store; False if the store already holds innovations."""
-        if self.count():
+        """Load a corpus into a new store, once; False if it was seeded or holds data."""
+        if not self.needs_seed():
             return False
-        self.upsert(corpus.records)
+        with self._write() as conn:
+            for record in corpus.records:
+                conn.execute(
+                    "INSERT INTO innovations (id, data, hash, updated_at) VALUES (?, ?, ?, ?)",
+                    (record.id, json.dumps(record_to_row(record), ensure_ascii=False),
+                     record_hash(record), _now()))
+            conn.execute("INSERT INTO meta (key, value) VALUES ('seeded', ?)", (_now(),))
         return True
 
     # replications ----------------------------------------------------------------------

@@ -25,6 +25,8 @@ NO_MATCH_REASON = ("Tidak ada inovasi dalam korpus yang cukup cocok dengan masal
 EMPTY_FILTER_REASON = "Tidak ada inovasi yang lolos filter yang dipilih."
 EMPTY_QUERY_REASON = "Uraian masalah kosong."
 EMPTY_CORPUS_REASON = "Korpus inovasi masih kosong."
+NO_WORDS_REASON = ("Uraian masalah tidak berisi kata yang bisa dicari; tuliskan masalahnya "
+                   "dengan kalimat.")
 
 
 @dataclass(frozen=True)
@@ -246,6 +248,8 @@ class Recommender:
         if allowed is not None and not allowed:
             return RecommendationSet(text, (), True, EMPTY_FILTER_REASON, None)
         terms, stems = self.query_stems(text)
+        if not terms:
+            return RecommendationSet(text, (), True, NO_WORDS_REASON, None)
         cands = self.candidates_for(vector, stems, allowed, max(self.candidates, 3 * k),
                                     self.language(text))
         signals = self.signals(cands, stems)
@@ -283,8 +287,8 @@ class Recommender:
         if innovation_id not in self.corpus.by_id:
             raise KeyError(f"unknown innovation id {innovation_id!r}")
         vector = self.index.dense.vector(self.index.int_ids[innovation_id])
-        filters = filters or Filters()
-        allowed = [i for i in (self._allowed(filters) or list(self.corpus.by_id))
+        passing = self._allowed(filters or Filters())
+        allowed = [i for i in (list(self.corpus.by_id) if passing is None else passing)
                    if i != innovation_id]
         if not allowed:
             return ()

@@ -86,7 +86,9 @@ def _canonical_region(name: str) -> str:
 def is_own_region(item: Innovation, region: str) -> bool:
     """True when `region` names the innovation's own region (or its province, for provinces)."""
     own = _canonical_region(region)
-    candidates = {_canonical_region(item.region), fold(item.agency)}
+    if not own:
+        return False  # "!!!" or a script fold() drops names no region
+    candidates = {_canonical_region(item.region), fold(item.agency)} - {""}
     if own in candidates:
         return True
     # "Surabaya" names Kota Surabaya, but "Kabupaten Bogor" does not name Kota Bogor.

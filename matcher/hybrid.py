@@ -30,8 +30,10 @@ class FusionParams:
         for weight in (self.dense_weight, self.dense_weight_en):
             if not 0.0 <= weight <= 1.0:
                 raise ValueError("dense weights must be within [0, 1]")
-        if self.prior_weight < 0:
-            raise ValueError("prior_weight must be >= 0")
+        if not self.prior_weight >= 0:  # also rejects NaN
+            raise ValueError("prior_weight must be a number >= 0")
+        if self.rrf_k <= 0:
+            raise ValueError("rrf_k must be > 0")
 
 
 def weight_for(params: FusionParams, lang: str) -> float:

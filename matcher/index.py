@@ -190,11 +190,15 @@ def read_manifest(folder: Path) -> Manifest:
     if not path.is_file():
         raise IndexMissingError(f"no index at {folder} (manifest.json missing); run "
                                 "'replika index build'")
-    data = json.loads(path.read_text(encoding="utf-8"))
-    if data.get("format") != FORMAT_VERSION:
-        raise IndexMismatchError(f"index at {folder} has format {data.get('format')}, this "
-                                 f"version reads {FORMAT_VERSION}; rebuild it")
-    return Manifest(**data)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format") != FORMAT_VERSION:
+            raise IndexMismatchError(f"index at {folder} has format {data.get('format')}, "
+                                     f"this version reads {FORMAT_VERSION}; rebuild it")
+        return Manifest(**data)
+    except (json.JSONDecodeError, TypeError, AttributeError) as exc:
+        raise IndexMismatchError(f"{path} is damaged ({exc}); run 'replika index build' or "
+                                 "pass --rebuild") from None
 
 
 def load_index(folder: Path) -> ReplikaIndex:

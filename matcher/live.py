@@ -26,6 +26,7 @@ from matcher.nomatch import load_calibrations
 from matcher.session import embedding_cache, load_settings_corpus
 from matcher.text import ANALYZER_VERSION
 from models import Embedder, create_embedder
+from models.cache import EmbeddingCache
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -48,6 +49,11 @@ class LiveEngine:
         self._cache = embedding_cache(settings, self.embedder.dim)
 
     @property
+    def embedding_cache(self) -> EmbeddingCache:
+        """Document vectors already encoded (shared with forum planning)."""
+        return self._cache
+
+    @property
     def recommender(self) -> Recommender:
         """The current recommender (replaced, never mutated, after each write)."""
         if self._recommender is None:
@@ -58,7 +64,7 @@ class LiveEngine:
         """Seed an empty store, then load, build or sync the index to match the store."""
         set_search_threads(self.settings.search_threads)
         with self._lock:
-            if self.store.count() == 0:
+            if self.store.needs_seed():
                 self.store.seed(seed or load_settings_corpus(self.settings))
             return self._refresh(load=True)
 

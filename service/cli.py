@@ -15,6 +15,7 @@ from matcher.config import Settings
 from matcher.filters import Filters
 from matcher.index import IndexMismatchError, IndexMissingError
 from models.registry import UnknownEmbedderError
+from models.st import ModelLoadError
 from service.config import load_settings
 from service.render import recommendation_dict, result_set_dict, text_answer, text_table
 
@@ -40,7 +41,11 @@ def _filters(args: argparse.Namespace) -> Filters:
 def read_batch(path: Path) -> list[tuple[Any, str]]:
     """(id, text) pairs from a JSONL batch file; errors name the file, line and field."""
     out = []
-    for line_no, line in enumerate(json_lines(path.read_text(encoding="utf-8")), 1):
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: not UTF-8 text") from None
+    for line_no, line in enumerate(json_lines(text), 1):
         if not line.strip():
             continue
         try:
@@ -131,6 +136,8 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
 
     base = _settings(args)
     models = [m.strip() for m in args.models.split(",") if m.strip()]
+    if not models:
+        raise UsageError("--models names no model; e.g. --models e5-small,minilm")
     recs = {}
     for model in models:
         settings = load_settings({"model": model, "corpus_path": base.corpus_path,
@@ -295,13 +302,17 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    # bm25s sets its own logger to DEBUG; its per-build message is noise for users.
-    logging.getLogger("bm25s").setLevel(logging.INFO if args.verbose else logging.WARNING)
+    # bm25s sets its logger to DEBUG when imported (later, lazily); its per-build message is
+    # noise, so the handlers drop bm25s records below WARNING.
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(lambda r: not (r.name.startswith("bm25s")
+                                         and r.levelno < logging.WARNING))
     try:
         return args.func(args, out)
     except (UsageError, CorpusError, IndexMismatchError, IndexMissingError,
-            UnknownEmbedderError, ValueError, KeyError, FileNotFoundError) as exc:
-        # ForumFileError and ForumInfeasibleError are ValueErrors that list every cause.
+            UnknownEmbedderError, ModelLoadError, ValueError, KeyError, OSError) as exc:
+        # ForumFileError and ForumInfeasibleError are ValueErrors that list every cause;
+        # OSError covers missing, unreadable and directory paths (the message names them).
         print(f"replika: error: {exc}", file=sys.stderr)
         return 2
 

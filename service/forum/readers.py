@@ -57,16 +57,26 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         for row in reader:
             yield reader.line_num, {k.strip(): v for k, v in row.items() if k}
     elif suffix == ".xlsx":
+        from zipfile import BadZipFile
+
         from openpyxl import load_workbook
 
-        sheet = load_workbook(path, read_only=True, data_only=True).active
+        try:
+            sheet = load_workbook(path, read_only=True, data_only=True).active
+        except (BadZipFile, KeyError, ValueError) as exc:
+            raise ForumFileError([InputProblem(str(path), 0, "", f"not a readable .xlsx "
+                                               f"workbook: {exc}")]) from None
         rows = sheet.iter_rows(values_only=True)
         header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
         for n, values in enumerate(rows, start=2):
             if any(v not in (None, "") for v in values):
                 yield n, {h: v for h, v in zip(header, values, strict=False) if h}
     elif suffix == ".json":
-        data = json.loads(path.read_text(encoding="utf-8"))
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ForumFileError([InputProblem(str(path), getattr(exc, "lineno", 0), "",
+                                               f"not valid JSON: {exc}")]) from None
         if not isinstance(data, list):
             raise ForumFileError([InputProblem(str(path), 0, "", "expected a JSON array")])
         for n, row in enumerate(data, start=1):
@@ -105,7 +115,7 @@ class _Collector:
             if number < 1 or number != float(raw):
                 raise ValueError
             return number
-        except ValueError:
+        except (ValueError, OverflowError):
             self.add(row, "capacity", f"must be a whole number >= 1, got {raw!r}")
             return 1
 

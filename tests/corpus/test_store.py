@@ -87,3 +87,10 @@ def test_store_survives_reopen(tmp_path, small_corpus):
     Store(tmp_path / "db.sqlite").seed(small_corpus)
     reopened = Store(tmp_path / "db.sqlite")
     assert reopened.corpus().content_hash == small_corpus.content_hash
+
+
+def test_an_emptied_store_is_not_seeded_again(store, small_corpus):
+    for record in small_corpus:
+        store.delete(record.id)
+    assert store.count() == 0 and not store.needs_seed()
+    assert not store.seed(small_corpus) and store.count() == 0

@@ -165,6 +165,17 @@ def test_similar_uses_stored_vectors_and_excludes_itself(small_rec):
     assert scores == sorted(scores, reverse=True)
 
 
+def test_similar_with_a_filter_nothing_passes_is_empty(small_rec):
+    assert small_rec.similar("kipp-2018-toss-klungkung",
+                             filters=Filters.create(year_from=2099)) == ()
+
+
+@pytest.mark.parametrize("query", ["???", "!!! ...", "\x00"])
+def test_query_without_words_is_an_honest_no_match(small_rec, query):
+    answer = small_rec.recommend(query)
+    assert answer.no_match and answer.results == () and "kata" in answer.reason
+
+
 def test_similar_unknown_id_raises(small_rec):
     with pytest.raises(KeyError, match="unknown innovation id"):
         small_rec.similar("no-such-id")

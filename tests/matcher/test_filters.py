@@ -152,3 +152,10 @@ def test_province_records_are_excluded_by_province_name(small_corpus):
     # ... and the province does not exclude its cities' innovations.
     assert not is_own_region(small_corpus.by_id["kipp-2014-surabaya-single-window"],
                              "Jawa Timur")
+
+
+@pytest.mark.parametrize("region", ["!!!", "-", "\u5317\u4eac"])
+def test_region_name_without_letters_excludes_nothing(small_corpus, region):
+    from matcher.filters import is_own_region
+
+    assert not any(is_own_region(r, region) for r in small_corpus)

@@ -121,7 +121,9 @@ def test_top_scores_are_one_when_both_channels_agree(method):
     ({"dense_weight": 1.5}, r"must be within \[0, 1\]"),
     ({"dense_weight": -0.1}, r"must be within \[0, 1\]"),
     ({"dense_weight_en": 1.01}, r"must be within \[0, 1\]"),
-    ({"prior_weight": -1.0}, "prior_weight must be >= 0"),
+    ({"prior_weight": -1.0}, "prior_weight must be a number >= 0"),
+    ({"prior_weight": float("nan")}, "prior_weight must be a number >= 0"),
+    ({"rrf_k": 0}, "rrf_k must be > 0"),
 ])
 def test_fusion_params_validation(kwargs, message):
     with pytest.raises(ValueError, match=message):

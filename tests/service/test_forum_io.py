@@ -156,3 +156,65 @@ def test_cli_forum_plan(tmp_path, small_corpus):
                  str(tmp_path / "d"), "--rounds"], out=out)
     assert code == 0, out.getvalue()
     assert "round 1:" in out.getvalue() and (tmp_path / "o" / "agenda.html").is_file()
+
+
+@pytest.fixture()
+def api(tmp_path, small_corpus):
+    from fastapi.testclient import TestClient
+
+    from corpus.store import Store
+    from matcher.config import Settings
+    from matcher.live import LiveEngine
+    from service.app import create_app
+    from service.settings import Limits, ServiceConfig
+
+    engine = LiveEngine(Settings(model="hashing", data_dir=tmp_path), Store(tmp_path / "r.db"))
+    engine.start(seed=small_corpus)
+    config = ServiceConfig(settings=engine.settings, limits=Limits(max_query_chars=300))
+    with TestClient(create_app(config, engine=engine)) as client:
+        yield client
+
+
+def _forum(regions, quota=None):
+    return {"regions": regions, "constraints": {"province_quota": quota},
+            "innovators": [{"id": "I1", "innovation_id": "kipp-2018-toss-klungkung",
+                            "capacity": 4}]}
+
+
+def test_api_normalises_provinces_so_the_quota_binds(api):
+    spellings = ["Jawa Timur", "jatim", "JAWA TIMUR", "Prov. Jawa Timur"]
+    body = _forum([{"id": f"R{n}", "province": p, "problems": ["sampah rumah tangga menumpuk"]}
+                   for n, p in enumerate(spellings)], quota=1)
+    response = api.post("/v1/forum/plans", json=body)
+    assert response.status_code == 200, response.text
+    assert len(response.json()["pairs"]) == 1
+    assert response.json()["summary"]["by_province"] == {"Jawa Timur": 1}
+
+
+@pytest.mark.parametrize(("region", "message"), [
+    ({"province": "Atlantis"}, "unknown province 'Atlantis'"),
+    ({"sectors": ["nonsense"]}, "unknown sector 'nonsense'"),
+    ({"problems": ["a" * 301]}, "the limit is 300 (max_query_chars)"),
+    ({"problems": ["   "]}, "problems[0] is empty"),
+])
+def test_api_rejects_bad_regions_with_the_field_named(api, region, message):
+    body = _forum([{"id": "R1", "problems": ["sampah"], **region}])
+    response = api.post("/v1/forum/plans", json=body)
+    assert response.status_code == 422 and message in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["eval", "--models", ","], "--models names no model"),
+    (["recommend", "--batch", "."], "Is a directory"),
+])
+def test_cli_usage_errors_are_one_line(tmp_path, capsys, args, message):
+    code = main([*args, "--model", "hashing", "--data-dir", str(tmp_path)], out=io.StringIO())
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_unreadable_xlsx_names_the_file(tmp_path):
+    path = tmp_path / "regions.xlsx"
+    path.write_text("not a workbook")
+    with pytest.raises(ForumFileError, match="regions.xlsx: row 0: not a readable .xlsx"):
+        read_regions(path)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from corpus.schema import Innovation
+from corpus.vocab import normalise_level, normalise_province, normalise_sector
 from matcher.forum.build import (
     ForumInputError,
     ForumRules,
@@ -17,9 +19,10 @@ from matcher.forum.build import (
 )
 from matcher.forum.feasibility import ForumInfeasibleError
 from matcher.live import LiveEngine
-from service.api.deps import get_engine
+from service.api.deps import get_config, get_engine
 from service.api.errors import ApiError
 from service.forum.writers import result_dict
+from service.settings import ServiceConfig
 
 router = APIRouter(prefix="/v1/forum", tags=["forum"])
 
@@ -39,8 +42,23 @@ class RegionIn(_In):
     province: str = ""
     level: str = ""
     capacity: int = Field(default=1, ge=1, le=100)
-    sectors: list[str] = Field(default_factory=list)
+    sectors: list[str] = Field(default_factory=list, max_length=21)
     problems: list[str] = Field(min_length=1, max_length=10)
+
+    @field_validator("province")
+    @classmethod
+    def _province(cls, value: str) -> str:
+        return normalise_province(value)
+
+    @field_validator("level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        return normalise_level(value).value if value else value
+
+    @field_validator("sectors")
+    @classmethod
+    def _sectors(cls, value: list[str]) -> list[str]:
+        return [normalise_sector(s) for s in value]
 
 
 class InnovatorIn(_In):
@@ -89,10 +107,28 @@ def _innovator(n: int, spec: InnovatorIn) -> InnovatorSpec:
                          spec.home_region_id)
 
 
+def check_problems(request: ForumPlanRequest, config: ServiceConfig) -> None:
+    """Each problem statement obeys the same length limit as a recommendation query."""
+    limit = config.limits.max_query_chars
+    for n, region in enumerate(request.regions):
+        for m, text in enumerate(region.problems):
+            if not text.strip():
+                raise ApiError(422, "invalid_forum", f"regions[{n}].problems[{m}] is empty")
+            if len(text) > limit:
+                raise ApiError(422, "query_too_long", f"regions[{n}].problems[{m}] has "
+                               f"{len(text)} characters; the limit is {limit} "
+                               "(max_query_chars)")
+
+
 @router.post("/plans")
-def forum_plan(request: ForumPlanRequest, engine: LiveEngine = Depends(get_engine)
-               ) -> dict[str, Any]:
+async def forum_plan(request: ForumPlanRequest, engine: LiveEngine = Depends(get_engine),
+                     config: ServiceConfig = Depends(get_config)) -> dict[str, Any]:
     """Optimal fair (or total) pairs, the greedy baseline, rounds and coverage summary."""
+    check_problems(request, config)
+    return await run_in_threadpool(_plan, request, engine)
+
+
+def _plan(request: ForumPlanRequest, engine: LiveEngine) -> dict[str, Any]:
     regions = [RegionSpec(r.id, r.name or r.id, tuple(r.problems), r.province, r.level,
                           r.capacity, tuple(r.sectors)) for r in request.regions]
     innovators = [_innovator(n, s) for n, s in enumerate(request.innovators)]
@@ -101,7 +137,8 @@ def forum_plan(request: ForumPlanRequest, engine: LiveEngine = Depends(get_engin
                        c.province_quota)
     try:
         result = plan_forum(engine.recommender, regions, innovators, rules, mode=request.mode,
-                            tables_per_round=request.tables_per_round)
+                            tables_per_round=request.tables_per_round,
+                            cache=engine.embedding_cache)
     except ForumInfeasibleError as exc:
         raise ApiError(422, "infeasible", str(exc).splitlines()[0],
                        [{"kind": c.kind, "message": c.message,
