@@ -17,8 +17,15 @@ from service.render import recommendation_dict
 
 
 def make_filters(filters: FiltersIn, region: RegionProfile | None = None) -> Filters:
-    """Domain filters from the request; a bad value is a 422 naming it."""
-    exclude = filters.exclude_region or (region.name if region else None)
+    """Domain filters from the request; a bad value is a 422 naming it.
+
+    The asker's own region is excluded: by name, or, for a province government that gives
+    only its province, by the province.
+    """
+    exclude = filters.exclude_region
+    if not exclude and region is not None:
+        provincial = (region.level or "").strip().lower() == "provinsi"
+        exclude = region.name or (region.province if provincial else None)
     try:
         return Filters.create(sectors=filters.sectors, provinces=filters.provinces,
                               levels=filters.levels, min_tier=filters.min_tier,

@@ -16,7 +16,9 @@ class RegionProfile(_In):
 
     name: str | None = Field(default=None, max_length=200,
                              description="own region, e.g. 'Kabupaten Sragen'")
-    province: str | None = Field(default=None, max_length=100)
+    province: str | None = Field(default=None, max_length=100,
+                                 description="with level 'provinsi' and no name: the province "
+                                             "whose own innovations are excluded")
     level: str | None = Field(default=None, max_length=40)
 
 

@@ -218,3 +218,10 @@ def test_unreadable_xlsx_names_the_file(tmp_path):
     path.write_text("not a workbook")
     with pytest.raises(ForumFileError, match="regions.xlsx: row 0: not a readable .xlsx"):
         read_regions(path)
+
+
+def test_province_government_profile_excludes_its_own_innovations(api):
+    body = {"text": "hoaks informasi palsu di media sosial", "k": 9,
+            "region": {"province": "jatim", "level": "provinsi"}}
+    ids = [r["id"] for r in api.post("/v1/recommendations", json=body).json()["results"]]
+    assert "iga-2024-klinik-hoaks-jatim" not in ids and ids
