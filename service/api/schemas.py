@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from corpus.store import Replication, ReplicationIn, Stage
+from corpus.store import Replication
 
 
 class _In(BaseModel):
@@ -168,5 +168,3 @@ class StatsOut(BaseModel):
     replications: int
     replications_by_stage: dict[str, int]
 
-
-__all__ = ["ReplicationIn", "Replication", "Stage"]

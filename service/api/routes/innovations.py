@@ -13,7 +13,7 @@ from corpus.schema import Innovation
 from corpus.store import UnknownInnovationError
 from matcher.filters import Filters
 from matcher.live import LiveEngine
-from service.api.convert import innovation_out, recommendation_response, without_read_only
+from service.api.convert import innovation_out, without_read_only
 from service.api.deps import get_config, get_engine, require_api_key
 from service.api.errors import ApiError
 from service.api.schemas import (
@@ -199,5 +199,3 @@ def delete_innovation(innovation_id: str, engine: LiveEngine = Depends(get_engin
                        f"no innovation with id {innovation_id!r}") from None
     return Response(status_code=204)
 
-
-__all__ = ["router", "recommendation_response"]
