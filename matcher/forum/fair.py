@@ -182,6 +182,10 @@ def max_total_above(model: PairingModel, floor: float, start: np.ndarray,
         if model.total(best) >= bound - gap * max(abs(bound), 1.0):
             return best, True
     res = max_total(model, left(), gap, cons[len(model.cap_constraints()):])
-    if res.x is None or model.total(res.x) <= model.total(best):
+    proven = res.status == 0
+    if res.x is None:
         return best, False
-    return model.binary(res.x), res.status == 0
+    if model.total(res.x) <= model.total(best):
+        # the full MILP found nothing better; if it finished, it proved the incumbent optimal
+        return best, proven
+    return model.binary(res.x), proven

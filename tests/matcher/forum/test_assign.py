@@ -7,7 +7,7 @@ import random
 import numpy as np
 import pytest
 from forum_cases import TOL, check_plan, forums
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_array
@@ -39,8 +39,20 @@ def test_total_mode_matches_brute_force(problem: ForumProblem) -> None:
     assert abs(plan.total - best.best_total) < TOL
 
 
+def _proved_by_full_milp() -> ForumProblem:
+    """A forum whose fair-mode second stage needs the full MILP to prove its incumbent."""
+    regions = [Region(f"R{k}", f"Kabupaten {k}", "Jawa Barat", 2) for k in range(2)]
+    innovators = [Innovator(f"I{k}", f"INV-{k}", f"Inovator {k}", None, "Bali", "kesehatan", 1)
+                  for k in range(4)]
+    affinity = {(r.id, i.id): 0.0 for r in regions for i in innovators}
+    affinity.update({("R0", "I1"): 0.05, ("R0", "I3"): 0.05,
+                     ("R1", "I0"): 0.1, ("R1", "I1"): 0.1})
+    return ForumProblem(regions, innovators, affinity, {p: "" for p in affinity}, Constraints())
+
+
 @SETTINGS
 @given(forums())
+@example(_proved_by_full_milp())
 def test_fair_mode_is_lexicographic_optimum(problem: ForumProblem) -> None:
     plan = solve(problem, "fair")
     check_plan(problem, plan)
