@@ -19,13 +19,26 @@ from matcher.nomatch import Calibration, QuerySignals
 
 @dataclass(frozen=True)
 class EvalQuery:
-    """A labelled query; an empty `relevant` set means nothing in the corpus answers it."""
+    """A labelled query with graded judgments (2 answers it, 1 partly, 0 not).
+
+    No id graded 1 or 2 means nothing in the corpus answers the query.
+    """
 
     qid: str
     lang: str
     style: str
     text: str
-    relevant: frozenset[str]
+    grades: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def relevant(self) -> frozenset[str]:
+        """Ids graded 1 or 2."""
+        return frozenset(i for i, g in self.grades if g >= 1)
+
+    @property
+    def grade(self) -> dict[str, int]:
+        """Grade by id (unjudged ids are 0)."""
+        return dict(self.grades)
 
     @property
     def answerable(self) -> bool:
@@ -33,19 +46,39 @@ class EvalQuery:
         return bool(self.relevant)
 
 
+def _grades(value: object) -> tuple[tuple[str, int], ...]:
+    """Judgments from a list of relevant ids (grade 2 each) or an {id: grade} object."""
+    if isinstance(value, list):
+        if not all(isinstance(i, str) for i in value):
+            raise TypeError("'relevant' list must hold innovation ids")
+        return tuple((i, 2) for i in dict.fromkeys(value))
+    if isinstance(value, dict):
+        if not all(isinstance(g, int) and not isinstance(g, bool) and g in (0, 1, 2)
+                   for g in value.values()):
+            raise TypeError("'relevant' grades must be 0, 1 or 2")
+        return tuple(sorted(value.items()))
+    raise TypeError("'relevant' must be a list of ids or an object of id: grade")
+
+
 def load_queries(path: Path, known_ids: set[str] | None = None) -> list[EvalQuery]:
     """Read labelled queries from JSONL; errors name the file, line and field."""
     out = []
+    seen: set[str] = set()
     for line_no, line in enumerate(json_lines(Path(path).read_text(encoding="utf-8")), 1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
-            query = EvalQuery(row["qid"], row.get("lang", "id"), row.get("style", ""),
-                              row["text"], frozenset(row["relevant"]))
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            if not isinstance(row.get("text"), str) or not row["text"].strip():
+                raise TypeError("'text' must be a non-empty string")
+            query = EvalQuery(str(row["qid"]), row.get("lang", "id"), row.get("style", ""),
+                              row["text"], _grades(row["relevant"]))
+        except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"{path}:{line_no}: bad query row: {exc!r}") from None
-        unknown = query.relevant - known_ids if known_ids is not None else set()
+        if query.qid in seen:
+            raise ValueError(f"{path}:{line_no}: field 'qid': duplicate {query.qid!r}")
+        seen.add(query.qid)
+        unknown = {i for i, _ in query.grades} - known_ids if known_ids is not None else set()
         if unknown:
             raise ValueError(f"{path}:{line_no}: field 'relevant': unknown ids "
                              f"{sorted(unknown)}")
@@ -188,3 +221,20 @@ def nomatch_metrics(calibration: Calibration, runs: Sequence[QueryRun]) -> NoMat
         caution_unanswerable=sum(f and t for f, t in zip(flagged, truth, strict=True)) / n_neg,
         caution_answerable=sum(f and not p and not t for f, p, t in
                                zip(flagged, predicted, truth, strict=True)) / n_pos)
+
+
+def pool_ids(rec: Recommender, texts: Sequence[str], depth: int = 10) -> list[list[str]]:
+    """Judging pools: the union of the BM25, dense and hybrid top `depth` per query."""
+    vectors = rec.embedder.encode_queries(list(texts))
+    pools = []
+    for text, vector in zip(texts, vectors, strict=True):
+        _, stems = rec.query_stems(text)
+        lexical = rec.index.lexical.scores(stems)
+        lex = [rec.index.lexical_rows[r] for r in np.argsort(-lexical, kind="stable")[:depth]
+               if lexical[r] > 0]
+        dense = rec.dense_ranking(vector, depth)
+        cands = rec.candidates_for(vector, stems, None, rec.candidates, rec.language(text))
+        order, _ = rank_candidates(cands, rec.fusion, rec.priors(cands.ids))
+        fused = [cands.ids[i] for i in order[:depth]]
+        pools.append(list(dict.fromkeys(fused + dense + lex)))
+    return pools
