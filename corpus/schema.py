@@ -8,9 +8,16 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from corpus.awards import AwardTier, best_tier, split_awards
-from corpus.vocab import Level, normalise_level, normalise_province, normalise_sector
+from corpus.vocab import (
+    SECTOR_BY_CODE,
+    Level,
+    normalise_level,
+    normalise_province,
+    normalise_sector,
+)
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+THIN_WORDS = 25  # problem + solution words below which a record counts as thin
 
 
 class DetailLevel(StrEnum):
@@ -91,10 +98,42 @@ class Innovation(BaseModel):
 
         return record_acronyms(self.title, self.acronym_expansion)
 
-    def document_text(self) -> str:
-        """Text that represents the innovation for retrieval."""
-        head = self.title
+    def heading(self) -> str:
+        """The title with its acronym's expansion."""
         if self.acronym_expansion:
-            head = f"{head} ({self.acronym_expansion})"
-        parts = [head, self.problem, self.solution]
+            return f"{self.title} ({self.acronym_expansion})"
+        return self.title
+
+    @property
+    def body_words(self) -> int:
+        """Words of problem and solution text: how much the record says."""
+        return len(self.problem.split()) + len(self.solution.split())
+
+    @property
+    def is_thin(self) -> bool:
+        """Too little text to judge or match on its own (a title and a line at most)."""
+        return self.body_words < THIN_WORDS
+
+    def metadata_text(self) -> str:
+        """What the record's metadata says about it: sector and agency."""
+        parts = []
+        if self.sector != "lainnya":
+            parts.append(f"Sektor {SECTOR_BY_CODE[self.sector].label}")
+        if self.agency:
+            parts.append(self.agency)
+        return ". ".join(parts)
+
+    def document_text(self) -> str:
+        """Text that represents the innovation for retrieval.
+
+        A thin record is expanded with its metadata: e5 places a bare title near every
+        query, and the sector label and agency give it the meaning it lacks
+        (docs/evaluation.md, hubness)."""
+        parts = [self.heading(), self.problem, self.solution]
+        if self.is_thin:
+            parts.append(self.metadata_text())
         return ". ".join(p.rstrip(". ") for p in parts if p)
+
+    def field_texts(self) -> tuple[str, str, str]:
+        """(heading, problem, solution) for per-field vectors; an absent field is ''."""
+        return self.heading(), self.problem, self.solution

@@ -23,7 +23,7 @@ class Settings:
     max_k: int = 100
     candidates: int = 100
     fusion: FusionParams = field(default_factory=FusionParams)
-    calibration_path: Path | None = None  # None: the packaged calibration
+    relevance_path: Path | None = None  # None: the relevance model packaged for `model`
     query_cache_size: int = 1024
     search_threads: int = 1  # FAISS threads; see matcher.dense.set_search_threads
     progress: bool = False

@@ -10,23 +10,36 @@ from dataclasses import dataclass
 import numpy as np
 
 from corpus.loader import Corpus
-from matcher.explain import explain
+from matcher.explain import explain, explain_similar, informative_stems
+from matcher.features import (
+    PairInputs,
+    coverage,
+    idf_weights,
+    pair_features,
+    sector_probabilities,
+)
 from matcher.filters import Filters
+from matcher.gate import LanguageGate
 from matcher.hybrid import FusionParams, apply_prior, hybrid, proven_prior
 from matcher.index import ReplikaIndex
-from matcher.nomatch import Calibration, QuerySignals
+from matcher.relevance import RelevanceModel, level
 from matcher.results import ChannelScore, Recommendation, RecommendationSet
 from matcher.text import Analyzer, Term
 from models.base import Embedder
 
-NO_MATCH_REASON = ("Tidak ada inovasi dalam korpus yang cukup cocok dengan masalah ini "
-                   "(keyakinan {p:.0%} di bawah ambang {t:.0%}). Coba uraikan masalahnya "
-                   "dengan kata lain atau longgarkan filter.")
+NO_MATCH_REASON = ("Tidak ada inovasi dalam korpus yang cukup cocok dengan masalah ini: "
+                   "kecocokan terbaik {p:.0%}, di bawah ambang {t:.0%}. Coba uraikan "
+                   "masalahnya dengan kata lain atau longgarkan filter.")
+NO_MATCH_FILTERED_REASON = ("Tidak ada inovasi yang lolos filter dan cukup cocok dengan "
+                            "masalah ini: kecocokan terbaik {p:.0%}, di bawah ambang {t:.0%}. "
+                            "Coba longgarkan filter.")
 EMPTY_FILTER_REASON = "Tidak ada inovasi yang lolos filter yang dipilih."
 EMPTY_QUERY_REASON = "Uraian masalah kosong."
 EMPTY_CORPUS_REASON = "Korpus inovasi masih kosong."
-NO_WORDS_REASON = ("Uraian masalah tidak berisi kata yang bisa dicari; tuliskan masalahnya "
-                   "dengan kalimat.")
+NO_WORDS_REASON = ("Uraian masalah tidak berisi kata yang dikenali. Tuliskan masalah daerah "
+                   "Anda dalam satu kalimat, misalnya: \"antrean pembuatan KTP di kecamatan "
+                   "sangat panjang\".")
+CAUTION_BELOW = 0.4  # top probability under which answered results carry a warning
 
 
 @dataclass(frozen=True)
@@ -39,6 +52,8 @@ class Candidates:
     dense_ranks: np.ndarray  # 0: not retrieved by the channel
     lexical_ranks: np.ndarray
     lang: str = "id"
+    vectors: np.ndarray | None = None  # (n, dim) document vectors of the candidates
+    depth: int = 100
 
 
 def rank_candidates(cands: Candidates, fusion: FusionParams, priors: np.ndarray
@@ -51,13 +66,15 @@ def rank_candidates(cands: Candidates, fusion: FusionParams, priors: np.ndarray
 
 
 class _Vocabulary:
-    """Membership view of the lexical index's vocabulary."""
+    """Membership view of the lexical index's vocabulary (and known acronyms)."""
 
-    def __init__(self, lexical) -> None:
+    def __init__(self, lexical, acronyms=None) -> None:
         self._lexical = lexical
+        self._acronyms = acronyms
 
     def __contains__(self, stem: object) -> bool:
-        return isinstance(stem, str) and self._lexical.knows(stem)
+        return isinstance(stem, str) and (self._lexical.knows(stem) or (
+            self._acronyms is not None and self._acronyms.knows(stem)))
 
 
 class LRU(OrderedDict):
@@ -84,19 +101,26 @@ class LRU(OrderedDict):
 
 
 class Recommender:
-    """Answers problem statements and 'more like this' over one corpus and its index."""
+    """Answers problem statements and 'more like this' over one corpus and its index.
+
+    With a relevance model every decision uses its calibrated probability: the ranking,
+    no-match, the caution notice and the match level. Without one (a model Replika has no
+    fitted relevance model for) results are ranked by fusion and never withheld; the
+    answer says so (`calibrated` is False).
+    """
 
     def __init__(self, corpus: Corpus, index: ReplikaIndex, embedder: Embedder,
                  analyzer: Analyzer, *, fusion: FusionParams | None = None,
-                 calibration: Calibration | None = None, candidates: int = 100,
-                 cache_size: int = 1024,
+                 relevance: RelevanceModel | None = None, gate: LanguageGate | None = None,
+                 candidates: int = 100, cache_size: int = 1024,
                  recorded_replications: Mapping[str, int] | None = None) -> None:
         self.corpus = corpus
         self.index = index
         self.embedder = embedder
         self.analyzer = analyzer
         self.fusion = fusion or FusionParams()
-        self.calibration = calibration
+        self.relevance = relevance
+        self.gate = gate
         self.candidates = candidates
         self._query_vectors = LRU(cache_size)
         self._lexical_row = {iid: n for n, iid in enumerate(index.lexical_rows)}
@@ -107,10 +131,16 @@ class Recommender:
         self._priors = {r.id: proven_prior(r.award_tier, self.replications[r.id])
                         for r in corpus}
         self._centroids = self._sector_centroids()
+        vectors = index.dense.vectors
+        self._centroid = (vectors.mean(axis=0) if len(vectors)
+                          else np.zeros(index.dense.dim, np.float32))
+        self._sector_col = {c: n for n, c in enumerate(self._centroids[0])}
+        self._token_sets = {i: frozenset(t) for i, t in index.tokens.items()}
         self._df: dict[str, int] = {}
-        for tokens in index.tokens.values():
-            for stem in set(tokens):
+        for tokens in self._token_sets.values():
+            for stem in tokens:
                 self._df[stem] = self._df.get(stem, 0) + 1
+        self.informative = informative_stems(self._df, len(self._token_sets))
 
     def _sector_centroids(self) -> tuple[list[str], np.ndarray]:
         groups: dict[str, list[np.ndarray]] = {}
@@ -122,6 +152,11 @@ class Recommender:
             return [], np.zeros((0, self.index.dense.dim), np.float32)
         mat = np.stack([np.mean(groups[c], axis=0) for c in codes])
         return codes, mat / np.maximum(np.linalg.norm(mat, axis=1, keepdims=True), 1e-12)
+
+    @property
+    def calibrated(self) -> bool:
+        """Whether a relevance model scores the results."""
+        return self.relevance is not None
 
     def clear_query_cache(self) -> None:
         """Forget cached query vectors (benchmarks measure the uncached path)."""
@@ -135,6 +170,11 @@ class Recommender:
         """The (cached) embedding of a problem statement."""
         key = " ".join(text.split())
         return self._query_vectors.get_or(key, lambda: self.embedder.encode_queries([key])[0])
+
+    def sector_distribution(self, vector: np.ndarray) -> dict[str, float]:
+        """Probability of each sector for a query (a nearest-centroid classifier)."""
+        codes, mat = self._centroids
+        return dict(zip(codes, sector_probabilities(vector, mat).tolist(), strict=True))
 
     def query_sectors(self, vector: np.ndarray, top: int = 2) -> set[str]:
         """Sectors whose centroid is nearest to the query."""
@@ -152,6 +192,11 @@ class Recommender:
     def language(self, text: str) -> str:
         """'id' or 'en' for a query."""
         return self.analyzer.language(text, _Vocabulary(self.index.lexical))
+
+    def accepts(self, text: str, terms: Sequence[Term]) -> bool:
+        """Whether the text reads as a problem statement (see matcher.gate)."""
+        return bool(terms) and (self.gate is None or self.gate.accepts(
+            text, terms, _Vocabulary(self.index.lexical, self.analyzer.acronyms)))
 
     def candidates_for(self, vector: np.ndarray, stems: Sequence[str],
                        allowed: list[str] | None, depth: int, lang: str = "id") -> Candidates:
@@ -178,8 +223,40 @@ class Recommender:
             lexical=np.array([lex_all[self._lexical_row[i]] for i in ids], dtype=np.float64),
             dense_ranks=np.array([dense_rank.get(i, 0) for i in ids], dtype=np.int64),
             lexical_ranks=np.array([lex_rank.get(i, 0) for i in ids], dtype=np.int64),
-            lang=lang,
+            lang=lang, vectors=vectors, depth=depth,
         )
+
+    def pair_inputs(self, vector: np.ndarray, stems: Sequence[str], cands: Candidates
+                    ) -> PairInputs:
+        """What the relevance features need about one query's candidates."""
+        base = list(dict.fromkeys(stems))
+        idf = idf_weights(base, self._df, len(self._token_sets))
+        docs = [self._token_sets[i] for i in cands.ids]
+        share, matched, missing = coverage(idf, self.informative, docs)
+        records = [self.corpus.by_id[i] for i in cands.ids]
+        sectors = self.sector_distribution(vector)
+        known = sum(s in self._df for s in base)
+        return PairInputs(
+            query_vector=vector, doc_vectors=cands.vectors,
+            field_vectors=self.index.fields.rows([self.index.int_ids[i] for i in cands.ids]),
+            lexical=cands.lexical, dense_ranks=cands.dense_ranks,
+            lexical_ranks=cands.lexical_ranks, coverage=share, matched=matched,
+            missing_idf=missing,
+            body_words=np.array([r.body_words for r in records], dtype=np.float64),
+            has_problem=np.array([bool(r.problem) for r in records]),
+            has_solution=np.array([bool(r.solution) for r in records]),
+            sector_p=np.array([sectors.get(r.sector, 0.0) for r in records]),
+            lang_en=cands.lang == "en", query_terms=len(base),
+            query_known=known / len(base) if base else 0.0, centroid=self._centroid,
+            depth=cands.depth)
+
+    def probabilities(self, vector: np.ndarray, stems: Sequence[str], cands: Candidates
+                      ) -> np.ndarray:
+        """Calibrated relevance of each candidate (requires a relevance model)."""
+        if self.relevance is None:
+            raise RuntimeError("no relevance model loaded")
+        return self.relevance.probabilities(pair_features(self.pair_inputs(vector, stems,
+                                                                           cands)))
 
     def priors(self, ids: Sequence[str]) -> np.ndarray:
         """The proven prior of each id."""
@@ -190,33 +267,6 @@ class Recommender:
         terms = self.analyzer.terms(text)
         base = [t.stem for t in terms]
         return terms, base + self.analyzer.acronyms.expansions(base)
-
-    def _coverage(self, stems: set[str], doc_ids: Sequence[str]) -> float:
-        """IDF-weighted share of `stems` found in any of the documents."""
-        total = sum(self._idf(s) for s in stems)
-        if not total or not doc_ids:
-            return 0.0
-        found = set().union(*(self.index.tokens[d] for d in doc_ids)) & stems
-        return sum(self._idf(s) for s in found) / total
-
-    def _idf(self, stem: str) -> float:
-        # Words no innovation uses weigh most: they are what the corpus cannot answer.
-        n = len(self.index.tokens)
-        df = self._df.get(stem, 0)
-        return float(np.log1p((n - df + 0.5) / (df + 0.5)))
-
-    def signals(self, cands: Candidates, stems: Sequence[str]) -> QuerySignals:
-        """No-match features of a query's candidates."""
-        dense_sorted = np.sort(cands.dense)[::-1]
-        top1 = float(dense_sorted[0]) if len(dense_sorted) else 0.0
-        gap = top1 - float(dense_sorted[min(9, len(dense_sorted) - 1)]) if len(
-            dense_sorted) else 0.0
-        unique = set(stems)
-        best_lexical = ([cands.ids[int(np.argmax(cands.lexical))]]
-                        if len(cands.lexical) and cands.lexical.max() > 0 else [])
-        nearest = [cands.ids[i] for i in np.argsort(-cands.dense, kind="stable")[:5]]
-        return QuerySignals(cands.lang, top1, gap, self._coverage(unique, best_lexical),
-                            self._coverage(unique, nearest))
 
     def recommend(self, text: str, *, filters: Filters | None = None, k: int = 10,
                   fusion: FusionParams | None = None) -> RecommendationSet:
@@ -240,46 +290,65 @@ class Recommender:
 
     def _recommend(self, text: str, vector: np.ndarray | None, filters: Filters, k: int,
                    fusion: FusionParams) -> RecommendationSet:
+        calibrated = self.calibrated
         if vector is None:
-            return RecommendationSet(text, (), True, EMPTY_QUERY_REASON, None)
+            return RecommendationSet(text, (), True, EMPTY_QUERY_REASON, None,
+                                     calibrated=calibrated)
         if not len(self.corpus):
-            return RecommendationSet(text, (), True, EMPTY_CORPUS_REASON, None)
+            return RecommendationSet(text, (), True, EMPTY_CORPUS_REASON, None,
+                                     calibrated=calibrated)
         allowed = self._allowed(filters)
         if allowed is not None and not allowed:
-            return RecommendationSet(text, (), True, EMPTY_FILTER_REASON, None)
+            return RecommendationSet(text, (), True, EMPTY_FILTER_REASON, None,
+                                     calibrated=calibrated)
         terms, stems = self.query_stems(text)
-        if not terms:
-            return RecommendationSet(text, (), True, NO_WORDS_REASON, None)
+        if not self.accepts(text, terms):
+            return RecommendationSet(text, (), True, NO_WORDS_REASON, 0.0 if calibrated
+                                     else None, calibrated=calibrated)
         cands = self.candidates_for(vector, stems, allowed, max(self.candidates, 3 * k),
                                     self.language(text))
-        signals = self.signals(cands, stems)
-        confidence, caution = None, False
-        if self.calibration is not None:
-            ok, confidence = self.calibration.answerable(signals)
-            caution = self.calibration.cautious(signals, confidence)
-            if not ok:
-                reason = NO_MATCH_REASON.format(p=confidence,
-                                                t=self.calibration.threshold(cands.lang))
-                return RecommendationSet(text, (), True, reason, confidence)
         priors = self.priors(cands.ids)
-        order, final = rank_candidates(cands, fusion, priors)
+        if not cands.ids:
+            return RecommendationSet(text, (), True, EMPTY_FILTER_REASON, None,
+                                     calibrated=calibrated)
+        probs: np.ndarray | None = None
+        if self.relevance is None:
+            order, final = rank_candidates(cands, fusion, priors)
+        else:
+            probs = self.probabilities(vector, stems, cands)
+            # The prior only breaks ties between equally relevant innovations (it did not
+            # help relevance on the development set: docs/evaluation.md).
+            order = np.lexsort((np.array(cands.ids), -priors, -np.round(probs, 3)))
+            final = probs
+            top = float(probs[order[0]])
+            threshold = self.relevance.manifest.threshold
+            if top < threshold:
+                template = NO_MATCH_FILTERED_REASON if allowed is not None else NO_MATCH_REASON
+                return RecommendationSet(text, (), True, template.format(p=top, t=threshold),
+                                         top, calibrated=True)
         order = order[:k]
         sectors = self.query_sectors(vector) | (set(filters.sectors) if filters else set())
-        results = tuple(self._result(cands, n, final[n], priors[n], terms, sectors)
+        results = tuple(self._result(cands, n, float(final[n]), float(priors[n]), terms,
+                                     sectors, None if probs is None else float(probs[n]))
                         for n in order)
-        return RecommendationSet(text, results, False, None, confidence, caution)
+        confidence = None if probs is None else results[0].probability
+        caution = confidence is not None and confidence < CAUTION_BELOW
+        return RecommendationSet(text, results, False, None, confidence, caution,
+                                 calibrated=calibrated)
 
     def _result(self, cands: Candidates, n: int, score: float, prior: float,
-                terms: list[Term], sectors: set[str]) -> Recommendation:
+                terms: list[Term], sectors: set[str], probability: float | None
+                ) -> Recommendation:
         iid = cands.ids[n]
         item = self.corpus.by_id[iid]
+        match = None if probability is None else level(probability)
         return Recommendation(
-            innovation=item, score=float(score),
+            innovation=item, score=score,
             dense=ChannelScore(float(cands.dense[n]), int(cands.dense_ranks[n]) or None),
             lexical=ChannelScore(float(cands.lexical[n]), int(cands.lexical_ranks[n]) or None),
-            prior=float(prior),
-            explanation=explain(item, terms, set(self.index.tokens[iid]), sectors,
-                                self.replications[iid]))
+            prior=prior, probability=probability, level=match,
+            explanation=explain(item, terms, self._token_sets[iid], self.informative,
+                                sectors, self.replications[iid], match))
 
     def similar(self, innovation_id: str, *, k: int = 10,
                 filters: Filters | None = None) -> tuple[Recommendation, ...]:
@@ -294,16 +363,16 @@ class Recommender:
             return ()
         allowed_ints = np.array([self.index.int_ids[i] for i in allowed], dtype=np.int64)
         hits = self.index.dense.search(vector, k, allowed_ints)
-        source_stems = self.index.tokens[innovation_id]
-        terms = [Term(s, s) for s in dict.fromkeys(source_stems)]
-        sectors = {self.corpus.by_id[innovation_id].sector}
+        source = self.corpus.by_id[innovation_id]
+        source_terms = self.analyzer.terms(source.document_text())
         out = []
         for rank, (score, int_id) in enumerate(zip(hits.scores, hits.ids, strict=True), 1):
             iid = self._str_id[int(int_id)]
             item = self.corpus.by_id[iid]
             out.append(Recommendation(
                 innovation=item, score=float(score), dense=ChannelScore(float(score), rank),
-                lexical=ChannelScore(0.0, None), prior=self._priors[iid],
-                explanation=explain(item, terms, set(self.index.tokens[iid]), sectors,
-                                    self.replications[iid])))
+                lexical=ChannelScore(0.0, None), prior=self._priors[iid], probability=None,
+                level=None,
+                explanation=explain_similar(item, source, source_terms, self._token_sets[iid],
+                                            self.informative, self.replications[iid])))
         return tuple(out)

@@ -1,12 +1,13 @@
-"""Run the full evaluation over several models and render it as Markdown and a PNG plot."""
+"""Run the full evaluation and render it as Markdown with a reliability diagram."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import dataclass, field
 
-from matcher.engine import Recommender
+import numpy as np
+
+from matcher.engine import CAUTION_BELOW, Recommender
 from matcher.evaluate import (
     EvalQuery,
     Metrics,
@@ -15,172 +16,151 @@ from matcher.evaluate import (
     hybrid_rankings,
     nomatch_metrics,
     prepare,
+    relevance_rankings,
     summarise,
-    tune,
 )
 from matcher.hybrid import FusionParams
-from matcher.nomatch import Calibration, fit_calibration
 
-LANGS = ("all", "id", "en")
+# Mixed Indonesian-English queries are Indonesian users' queries: reported with "id".
+LANG_GROUPS: dict[str, tuple[str, ...]] = {"all": ("id", "mixed", "en"), "id": ("id", "mixed"),
+                                           "en": ("en",)}
+HUB_SHARE = 0.2  # a record in the top 10 of more than this share of unrelated queries
+
+
+@dataclass(frozen=True)
+class Hubness:
+    """How often records appear in the top 10 of queries they do not answer."""
+
+    queries: int
+    max_share: float  # the worst record's share of those queries
+    hubs: int  # records above HUB_SHARE
+    skew: float  # skewness of the per-record counts (0: even)
+    worst: tuple[tuple[str, int], ...]
 
 
 @dataclass
 class EvalReport:
     """Everything `replika eval` measured."""
 
-    default_model: str
-    fusion: FusionParams
+    model: str
     rows: list[tuple[str, str, str, Metrics]] = field(default_factory=list)  # system,split,lang
-    tuning: list[tuple[FusionParams, Metrics]] = field(default_factory=list)
-    calibration: Calibration | None = None
-    nomatch: dict[str, NoMatchMetrics] = field(default_factory=dict)
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    nomatch: dict[str, NoMatchMetrics] = field(default_factory=dict)
+    threshold: float | None = None
+    alpha: float | None = None
+    calibration_queries: int = 0
+    reliability: dict[str, list[tuple[float, float, int]]] = field(default_factory=dict)
+    hubness: dict[str, Hubness] = field(default_factory=dict)
+    fit: dict = field(default_factory=dict)
 
 
 def _by_lang(rankings: Sequence[Sequence[str]], queries: Sequence[EvalQuery]
              ) -> dict[str, Metrics]:
     out = {}
-    for lang in LANGS:
-        keep = [n for n, q in enumerate(queries) if lang == "all" or q.lang == lang]
-        out[lang] = summarise([rankings[n] for n in keep], [queries[n] for n in keep])
+    for group, langs in LANG_GROUPS.items():
+        keep = [n for n, q in enumerate(queries) if q.lang in langs]
+        out[group] = summarise([rankings[n] for n in keep], [queries[n] for n in keep])
     return out
 
 
-def run_evaluation(recommenders: Mapping[str, Recommender],
-                   splits: Mapping[str, Sequence[EvalQuery]], *, tune_split: str = "dev",
-                   fusion: FusionParams | None = None) -> EvalReport:
-    """Evaluate BM25, each model's dense channel and hybrid; tune and calibrate on `tune_split`.
+def hubness(rankings: Sequence[Sequence[str]], queries: Sequence[EvalQuery]) -> Hubness:
+    """Hubness of top-10 lists: per record, the queries it appears for but does not answer."""
+    counts: dict[str, int] = {}
+    for ranked, query in zip(rankings, queries, strict=True):
+        for iid in ranked[:10]:
+            if iid not in query.relevant:
+                counts[iid] = counts.get(iid, 0) + 1
+    n = max(1, len(queries))
+    values = np.array(list(counts.values()) or [0], dtype=np.float64)
+    std = values.std()
+    skew = float(((values - values.mean()) ** 3).mean() / std ** 3) if std > 0 else 0.0
+    worst = tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:5])
+    return Hubness(len(queries), float(values.max()) / n,
+                   int(sum(v > HUB_SHARE * n for v in values)), skew, worst)
 
-    The first recommender is the default model: fusion is tuned and no-match calibrated on it.
-    Pass `fusion` to skip tuning and report that setting instead.
-    """
-    names = list(recommenders)
-    default = names[0]
-    runs: dict[tuple[str, str], list[QueryRun]] = {
-        (name, split): prepare(recommenders[name], queries)
-        for name in names for split, queries in splits.items()}
-    rec0 = recommenders[default]
-    tuning: list = []
-    if fusion is None:
-        fusion, tuning = tune(rec0, runs[(default, tune_split)])
-    report = EvalReport(default, fusion, tuning=tuning)
+
+def plain_dense_rankings(rec: Recommender, runs: Sequence[QueryRun]) -> list[list[str]]:
+    """Dense top 10 with thin records represented by their bare text (no metadata), as
+    before the expansion; vectors come from the embedding cache or are encoded."""
+    from models.cache import EmbeddingCache
+
+    records = list(rec.corpus)
+    texts = [". ".join(p.rstrip(". ") for p in r.field_texts() if p) for r in records]
+    matrix = EmbeddingCache().encode(rec.embedder, texts)
+    ids = [r.id for r in records]
+    out = []
+    for run in runs:
+        scores = matrix @ run.vector
+        out.append([ids[i] for i in np.argsort(-scores, kind="stable")[:10]])
+    return out
+
+
+def reliability(runs: Sequence[QueryRun], bins: int = 10, top: int | None = None
+                ) -> list[tuple[float, float, int]]:
+    """(mean predicted, observed share relevant, count) per probability bin."""
+    probs, truth = [], []
+    for run in runs:
+        if run.probs is None or not run.accepted:
+            continue
+        order = np.argsort(-run.probs, kind="stable")[:top]
+        relevant = run.query.relevant
+        probs += run.probs[order].tolist()
+        truth += [run.cands.ids[i] in relevant for i in order]
+    p, t = np.array(probs), np.array(truth, dtype=float)
+    edges = np.linspace(0, 1, bins + 1)
+    out = []
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+        keep = (p >= lo) & ((p < hi) if hi < 1 else (p <= hi))
+        if keep.any():
+            out.append((float(p[keep].mean()), float(t[keep].mean()), int(keep.sum())))
+    return out
+
+
+def run_evaluation(rec: Recommender, splits: Mapping[str, Sequence[EvalQuery]], *,
+                   others: Mapping[str, Recommender] | None = None,
+                   report_split: str = "test") -> EvalReport:
+    """Every channel, RRF, convex fusion and the relevance model on every split."""
+    report = EvalReport(rec.embedder.name)
+    runs = {split: prepare(rec, queries) for split, queries in splits.items()}
+    convex = rec.fusion
+    rrf = FusionParams("rrf", 0.5, 0.5, rrf_k=60, prior_weight=0.0)
     for split, queries in splits.items():
         report.counts[split] = {
             "queries": len(queries), "answerable": sum(q.answerable for q in queries),
-            "id": sum(q.lang == "id" for q in queries), "en": sum(q.lang == "en" for q in queries)}
+            "id": sum(q.lang in LANG_GROUPS["id"] for q in queries),
+            "en": sum(q.lang == "en" for q in queries)}
+        r = runs[split]
         systems: dict[str, list[list[str]]] = {
-            "BM25": [r.lexical_ranking for r in runs[(default, split)]]}
-        for name in names:
-            systems[f"dense {name}"] = [r.dense_ranking for r in runs[(name, split)]]
-        for name in names:
-            systems[f"hybrid {name}"] = hybrid_rankings(recommenders[name], runs[(name, split)],
-                                                        fusion)
+            "BM25": [x.lexical_ranking for x in r],
+            f"dense {rec.embedder.name}": [x.dense_ranking for x in r],
+            "RRF (k=60)": hybrid_rankings(rec, r, rrf),
+            "convex fusion (previous default)": hybrid_rankings(rec, r, convex)}
+        for name, other in (others or {}).items():
+            other_runs = prepare(other, queries)
+            systems[f"dense {name}"] = [x.dense_ranking for x in other_runs]
+        if rec.calibrated:
+            systems["relevance model"] = relevance_rankings(rec, r)
         for system, rankings in systems.items():
             for lang, metrics in _by_lang(rankings, queries).items():
                 report.rows.append((system, split, lang, metrics))
-    dev_runs = runs[(default, tune_split)]
-    report.calibration = fit_calibration(
-        default, [r.signals for r in dev_runs], [r.query.answerable for r in dev_runs])
-    for split in splits:
-        report.nomatch[split] = nomatch_metrics(report.calibration, runs[(default, split)])
+    if rec.calibrated:
+        m = rec.relevance.manifest
+        report.threshold, report.alpha = m.threshold, m.alpha
+        report.calibration_queries = m.calibration_queries
+        for split, r in runs.items():
+            report.nomatch[split] = nomatch_metrics(r, m.threshold, CAUTION_BELOW)
+        if report_split in runs:
+            report.reliability = {"all candidates": reliability(runs[report_split]),
+                                  "top 10 shown": reliability(runs[report_split], top=10)}
+    everything = [x for r in runs.values() for x in r]
+    queries = [x.query for x in everything]
+    report.hubness["dense, bare thin records (before)"] = hubness(
+        plain_dense_rankings(rec, everything), queries)
+    report.hubness["dense, thin records expanded"] = hubness(
+        [x.dense_ranking for x in everything], queries)
+    report.hubness["convex fusion (previous default)"] = hubness(
+        hybrid_rankings(rec, everything, convex), queries)
+    if rec.calibrated:
+        report.hubness["relevance model (after)"] = hubness(
+            relevance_rankings(rec, everything), queries)
     return report
-
-
-def _fmt(m: Metrics) -> str:
-    return (f"{m.recall1:.3f} | {m.recall5:.3f} | {m.recall10:.3f} | {m.mrr:.3f} | "
-            f"{m.ndcg10:.3f}")
-
-
-def render_markdown(report: EvalReport, plot_name: str | None) -> str:
-    """The evaluation section of docs/evaluation.md."""
-    lines = []
-    for split, counts in report.counts.items():
-        lines += [f"### {split} set ({counts['queries']} queries: {counts['id']} Indonesian, "
-                  f"{counts['en']} English, {counts['answerable']} answerable)", ""]
-        lines += ["| system | lang | n | R@1 | R@5 | R@10 | MRR | nDCG@10 |",
-                  "|---|---|---|---|---|---|---|---|"]
-        for system, s, lang, m in report.rows:
-            if s == split:
-                lines.append(f"| {system} | {lang} | {m.n} | {_fmt(m)} |")
-        lines.append("")
-    f = report.fusion
-    lines += ["### Fusion chosen on the dev set", "",
-              f"`method={f.method}, dense_weight={f.dense_weight}, "
-              f"dense_weight_en={f.dense_weight_en}, rrf_k={f.rrf_k}, "
-              f"prior_weight={f.prior_weight}`", ""]
-    if report.tuning:
-        best = sorted(report.tuning, key=lambda r: -r[1].mrr)[:8]
-        lines += ["Best settings tried (dev MRR):", "",
-                  "| method | dense weight (id) | dense weight (en) | rrf k | prior | MRR | "
-                  "nDCG@10 | R@10 |", "|---|---|---|---|---|---|---|---|"]
-        lines += [f"| {p.method} | {p.dense_weight} | {p.dense_weight_en} | "
-                  f"{p.rrf_k if p.method == 'rrf' else '-'} "
-                  f"| {p.prior_weight} | {m.mrr:.3f} | {m.ndcg10:.3f} | {m.recall10:.3f} |"
-                  for p, m in best]
-        no_prior = [m for p, m in report.tuning
-                    if replace(p, prior_weight=f.prior_weight) == f and p.prior_weight == 0.0]
-        if no_prior:
-            lines += ["", f"Same fusion without the proven prior: MRR {no_prior[0].mrr:.3f}."]
-        lines.append("")
-    if report.calibration:
-        c = report.calibration
-        lines += ["### No-match decision", "", f"Calibration for `{c.model}`: {c.note}.", "",
-                  "| language | features | weights (standardised) | no-match below | "
-                  "caution below |", "|---|---|---|---|---|"]
-        lines += [f"| {lang} | {', '.join(lm.features)} | "
-                  f"{', '.join(f'{w:.2f}' for w in lm.weights)} | {lm.threshold:.3f} | "
-                  f"{lm.caution:.3f} |" for lang, lm in c.languages.items()]
-        lines += ["",
-                  "| split | no-match precision | no-match recall | answerable kept | "
-                  "unanswerable withheld or warned | answerable warned |",
-                  "|---|---|---|---|---|---|"]
-        lines += [f"| {s} | {m.precision:.3f} | {m.recall:.3f} | {m.answerable_kept:.3f} | "
-                  f"{m.caution_unanswerable:.3f} | {m.caution_answerable:.3f} |"
-                  for s, m in report.nomatch.items()]
-        lines.append("")
-    if plot_name:
-        lines += [f"![MRR and Recall@10 by system]({plot_name})", ""]
-    return "\n".join(lines)
-
-
-def plot(report: EvalReport, path: Path) -> bool:
-    """Grouped bars of MRR and Recall@10 per system and split; False if matplotlib is absent."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return False
-    systems = list(dict.fromkeys(r[0] for r in report.rows))
-    splits = list(report.counts)
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
-    width = 0.8 / len(splits)
-    for ax, metric in zip(axes, ("mrr", "recall10"), strict=True):
-        for n, split in enumerate(splits):
-            values = [next(getattr(m, metric) for s, sp, lang, m in report.rows
-                           if s == system and sp == split and lang == "all")
-                      for system in systems]
-            xs = [x + n * width for x in range(len(systems))]
-            ax.bar(xs, values, width, label=split)
-        ax.set_xticks([x + width * (len(splits) - 1) / 2 for x in range(len(systems))])
-        ax.set_xticklabels(systems, rotation=25, ha="right", fontsize=8)
-        ax.set_title("MRR" if metric == "mrr" else "Recall@10")
-        ax.set_ylim(0, 1)
-        ax.grid(axis="y", alpha=0.3)
-    axes[0].legend()
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return True
-
-
-def replace_generated(document: str, body: str, generator: str) -> str:
-    """Replace the block that `generator` wrote in a Markdown document (or append one)."""
-    begin, end = f"<!-- BEGIN GENERATED: {generator} -->", f"<!-- END GENERATED: {generator} -->"
-    block = f"{begin}\n{body}\n{end}"
-    if begin in document and end in document:
-        head, rest = document.split(begin, 1)
-        return head + block + rest.split(end, 1)[1]
-    return (document.rstrip() + "\n\n" if document.strip() else "") + block + "\n"

@@ -1,11 +1,10 @@
-"""Offline evaluation: labelled queries, ranking metrics, fusion tuning and no-match calibration."""
+"""Offline evaluation: graded labelled queries, ranking metrics and the no-match decision."""
 
 from __future__ import annotations
 
-import itertools
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +13,6 @@ import numpy as np
 from corpus.loader import json_lines
 from matcher.engine import Candidates, Recommender, rank_candidates
 from matcher.hybrid import FusionParams
-from matcher.nomatch import Calibration, QuerySignals
 
 
 @dataclass(frozen=True)
@@ -100,11 +98,15 @@ def reciprocal_rank(ranked: Sequence[str], relevant: frozenset[str]) -> float:
     return 0.0
 
 
-def ndcg_at(ranked: Sequence[str], relevant: frozenset[str], k: int) -> float:
-    """Binary-relevance nDCG@k."""
-    dcg = sum(1.0 / math.log2(n + 1) for n, iid in enumerate(ranked[:k], 1) if iid in relevant)
-    ideal = sum(1.0 / math.log2(n + 1) for n in range(1, min(k, len(relevant)) + 1))
-    return dcg / ideal
+def ndcg_at(ranked: Sequence[str], grades: Mapping[str, int] | frozenset[str], k: int
+            ) -> float:
+    """Graded nDCG@k (gain 2^grade - 1); a set of ids counts each as grade 1."""
+    gain = dict.fromkeys(grades, 1) if isinstance(grades, frozenset | set) else dict(grades)
+    dcg = sum((2 ** gain.get(iid, 0) - 1) / math.log2(n + 1)
+              for n, iid in enumerate(ranked[:k], 1))
+    best = sorted((g for g in gain.values() if g > 0), reverse=True)[:k]
+    ideal = sum((2 ** g - 1) / math.log2(n + 1) for n, g in enumerate(best, 1))
+    return dcg / ideal if ideal else 0.0
 
 
 @dataclass(frozen=True)
@@ -121,44 +123,57 @@ class Metrics:
 
 def summarise(rankings: Sequence[Sequence[str]], queries: Sequence[EvalQuery]) -> Metrics:
     """Mean metrics over the answerable queries."""
-    pairs = [(r, q.relevant) for r, q in zip(rankings, queries, strict=True) if q.answerable]
+    pairs = [(r, q.relevant, q.grade) for r, q in zip(rankings, queries, strict=True)
+             if q.answerable]
     if not pairs:
         return Metrics(0, 0, 0, 0, 0, 0)
 
     def mean(f) -> float:
-        return float(np.mean([f(r, rel) for r, rel in pairs]))
+        return float(np.mean([f(r, rel, g) for r, rel, g in pairs]))
 
-    return Metrics(len(pairs), mean(lambda r, rel: recall_at(r, rel, 1)),
-                   mean(lambda r, rel: recall_at(r, rel, 5)),
-                   mean(lambda r, rel: recall_at(r, rel, 10)), mean(reciprocal_rank),
-                   mean(lambda r, rel: ndcg_at(r, rel, 10)))
+    return Metrics(len(pairs), mean(lambda r, rel, g: recall_at(r, rel, 1)),
+                   mean(lambda r, rel, g: recall_at(r, rel, 5)),
+                   mean(lambda r, rel, g: recall_at(r, rel, 10)),
+                   mean(lambda r, rel, g: reciprocal_rank(r, rel)),
+                   mean(lambda r, rel, g: ndcg_at(r, g, 10)))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class QueryRun:
-    """One query's channel outputs, computed once and reused by every fusion setting."""
+    """One query's channel outputs and relevance, computed once and reused by every system."""
 
     query: EvalQuery
+    vector: np.ndarray
+    accepted: bool  # passed the "is this a problem statement" gate
     cands: Candidates
     dense_ranking: list[str]
     lexical_ranking: list[str]
-    signals: QuerySignals
+    probs: np.ndarray | None  # calibrated relevance of each candidate
+
+    @property
+    def top_probability(self) -> float:
+        """The best candidate's probability (0 for rejected input)."""
+        if not self.accepted or self.probs is None or not len(self.probs):
+            return 0.0
+        return float(self.probs.max())
 
 
-def prepare(rec: Recommender, queries: Sequence[EvalQuery]) -> list[QueryRun]:
-    """Encode all queries in one batch and collect both channels' outputs."""
-    vectors = rec.embedder.encode_queries([q.text for q in queries])
+def prepare(rec: Recommender, queries: Sequence[EvalQuery], depth: int = 100
+            ) -> list[QueryRun]:
+    """Encode all queries in one batch and collect every channel's output."""
+    vectors = rec.embedder.encode_queries([q.text for q in queries]) if queries else []
     runs = []
-    everything = len(rec.corpus)
     for query, vector in zip(queries, vectors, strict=True):
-        _, stems = rec.query_stems(query.text)
+        terms, stems = rec.query_stems(query.text)
+        accepted = rec.accepts(query.text, terms)
         cands = rec.candidates_for(vector, stems, None, rec.candidates,
                                    rec.language(query.text))
         lexical = rec.index.lexical.scores(stems)
-        lex_order = [r for r in np.argsort(-lexical, kind="stable") if lexical[r] > 0]
-        runs.append(QueryRun(
-            query, cands, rec.dense_ranking(vector, everything),
-            [rec.index.lexical_rows[r] for r in lex_order], rec.signals(cands, stems)))
+        lex_order = [r for r in np.argsort(-lexical, kind="stable")[:depth] if lexical[r] > 0]
+        probs = (rec.probabilities(vector, stems, cands)
+                 if rec.calibrated and cands.ids else None)
+        runs.append(QueryRun(query, vector, accepted, cands, rec.dense_ranking(vector, depth),
+                             [rec.index.lexical_rows[r] for r in lex_order], probs))
     return runs
 
 
@@ -172,59 +187,54 @@ def hybrid_rankings(rec: Recommender, runs: Sequence[QueryRun], fusion: FusionPa
     return out
 
 
-def fusion_grid() -> list[FusionParams]:
-    """Fusion settings tried when tuning."""
-    grid = []
-    weights = [round(w, 1) for w in np.arange(0.3, 1.01, 0.1)]
-    for prior in (0.0, 0.02, 0.05, 0.1):
-        grid += [FusionParams("convex", w, w_en, prior_weight=prior)
-                 for w, w_en in itertools.product(weights, weights)]
-        grid += [FusionParams("rrf", w, w_en, rrf_k=k, prior_weight=prior)
-                 for w, w_en, k in itertools.product(weights[:-1], weights[:-1], (20, 60))]
-    return grid
-
-
-def tune(rec: Recommender, runs: Sequence[QueryRun]) -> tuple[FusionParams, list[tuple]]:
-    """The fusion setting with the best dev MRR (ties: higher nDCG@10), and the whole table."""
-    queries = [r.query for r in runs]
-    table = []
-    for params in fusion_grid():
-        m = summarise(hybrid_rankings(rec, runs, params), queries)
-        table.append((params, m))
-    best = max(table, key=lambda row: (round(row[1].mrr, 4), row[1].ndcg10))
-    return best[0], table
+def relevance_rankings(rec: Recommender, runs: Sequence[QueryRun], k: int = 10,
+                       prior_weight: float = 0.0) -> list[list[str]]:
+    """Top-k ids per query by calibrated relevance, ties broken by the proven prior
+    (or the prior added with `prior_weight`, to measure whether it helps)."""
+    out = []
+    for run in runs:
+        ids = run.cands.ids
+        priors = rec.priors(ids)
+        score = np.round(run.probs, 3) + prior_weight * priors
+        order = np.lexsort((np.array(ids), -priors, -score))
+        out.append([ids[i] for i in order[:k]])
+    return out
 
 
 @dataclass(frozen=True)
 class NoMatchMetrics:
-    """How well the no-match decision finds the unanswerable queries."""
+    """The no-match decision against the labels, errors of each kind counted apart."""
 
-    precision: float
-    recall: float
-    answerable_kept: float  # share of answerable queries that still get results
-    caution_unanswerable: float  # share of unanswerable queries withheld or warned about
-    caution_answerable: float  # share of answerable queries warned about
+    answerable: int
+    unanswerable: int
+    false_no_match: float  # share of answerable queries withheld
+    caught: float  # share of unanswerable queries answered "no match"
+    false_match: float  # share of unanswerable queries shown results
+    caution_answerable: float  # share of answered answerable queries shown with a warning
+    out_of_domain: int  # ood and nonsense inputs
+    out_of_domain_caught: int
 
 
-def nomatch_metrics(calibration: Calibration, runs: Sequence[QueryRun]) -> NoMatchMetrics:
-    """Precision and recall of 'no match' against the labels."""
-    decisions = [calibration.answerable(r.signals) for r in runs]
-    predicted = [not ok for ok, _ in decisions]
-    flagged = [not ok or calibration.cautious(r.signals, p)
-               for (ok, p), r in zip(decisions, runs, strict=True)]
-    truth = [not r.query.answerable for r in runs]
-    tp = sum(p and t for p, t in zip(predicted, truth, strict=True))
-    n_neg, n_pos = max(1, sum(truth)), max(1, len(truth) - sum(truth))
+def nomatch_metrics(runs: Sequence[QueryRun], threshold: float,
+                    caution_below: float) -> NoMatchMetrics:
+    """How the threshold on the top calibrated probability sorts the labelled queries."""
+    withheld = [r.top_probability < threshold for r in runs]
+    pos = [(r, w) for r, w in zip(runs, withheld, strict=True) if r.query.answerable]
+    neg = [(r, w) for r, w in zip(runs, withheld, strict=True) if not r.query.answerable]
+    ood = [(r, w) for r, w in neg if r.query.style in ("ood", "nonsense")]
+    answered = [r for r, w in pos if not w]
     return NoMatchMetrics(
-        precision=tp / max(1, sum(predicted)), recall=tp / n_neg,
-        answerable_kept=1 - sum(p and not t for p, t in zip(predicted, truth, strict=True)) / n_pos,
-        caution_unanswerable=sum(f and t for f, t in zip(flagged, truth, strict=True)) / n_neg,
-        caution_answerable=sum(f and not p and not t for f, p, t in
-                               zip(flagged, predicted, truth, strict=True)) / n_pos)
+        answerable=len(pos), unanswerable=len(neg),
+        false_no_match=sum(w for _, w in pos) / max(1, len(pos)),
+        caught=sum(w for _, w in neg) / max(1, len(neg)),
+        false_match=sum(not w for _, w in neg) / max(1, len(neg)),
+        caution_answerable=sum(r.top_probability < caution_below for r in answered)
+        / max(1, len(answered)),
+        out_of_domain=len(ood), out_of_domain_caught=sum(w for _, w in ood))
 
 
 def pool_ids(rec: Recommender, texts: Sequence[str], depth: int = 10) -> list[list[str]]:
-    """Judging pools: the union of the BM25, dense and hybrid top `depth` per query."""
+    """Judging pools: the union of the relevance model's, hybrid, dense and BM25 top `depth`."""
     vectors = rec.embedder.encode_queries(list(texts))
     pools = []
     for text, vector in zip(texts, vectors, strict=True):
@@ -236,5 +246,9 @@ def pool_ids(rec: Recommender, texts: Sequence[str], depth: int = 10) -> list[li
         cands = rec.candidates_for(vector, stems, None, rec.candidates, rec.language(text))
         order, _ = rank_candidates(cands, rec.fusion, rec.priors(cands.ids))
         fused = [cands.ids[i] for i in order[:depth]]
-        pools.append(list(dict.fromkeys(fused + dense + lex)))
+        ranked: list[str] = []
+        if rec.calibrated and cands.ids:
+            probs = rec.probabilities(vector, stems, cands)
+            ranked = [cands.ids[i] for i in np.argsort(-probs, kind="stable")[:depth]]
+        pools.append(list(dict.fromkeys(ranked + fused + dense + lex)))
     return pools

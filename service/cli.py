@@ -16,6 +16,7 @@ from matcher.filters import Filters
 from matcher.index import IndexMismatchError, IndexMissingError
 from models.registry import UnknownEmbedderError
 from models.st import ModelLoadError
+from service.cli_eval import add_commands as add_eval_commands
 from service.config import load_settings
 from service.render import recommendation_dict, result_set_dict, text_answer, text_table
 
@@ -127,46 +128,6 @@ def cmd_similar(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
-    """Evaluate BM25, dense and hybrid retrieval on labelled query sets."""
-    from matcher.evalreport import plot, render_markdown, replace_generated, run_evaluation
-    from matcher.evaluate import load_queries
-    from matcher.nomatch import save_calibration
-    from matcher.session import open_recommender
-
-    base = _settings(args)
-    models = [m.strip() for m in args.models.split(",") if m.strip()]
-    if not models:
-        raise UsageError("--models names no model; e.g. --models e5-small,minilm")
-    recs = {}
-    for model in models:
-        settings = load_settings({"model": model, "corpus_path": base.corpus_path,
-                                  "data_dir": base.data_dir, "rebuild": True,
-                                  "progress": True})
-        recs[model] = open_recommender(settings)
-    known = set(next(iter(recs.values())).corpus.by_id)
-    splits = {"dev": load_queries(args.dev, known)}
-    if args.test:
-        splits["test"] = load_queries(args.test, known)
-    report = run_evaluation(recs, splits)
-    plot_name = None
-    if args.out:
-        png = args.out.with_suffix(".png")
-        if plot(report, png):
-            plot_name = png.name
-    body = render_markdown(report, plot_name)
-    if args.out:
-        text = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
-        args.out.write_text(replace_generated(text, body, "replika eval"), encoding="utf-8")
-        print(f"wrote {args.out}" + (f" and {plot_name}" if plot_name else ""), file=out)
-    else:
-        print(body, file=out)
-    if args.calibrate and report.calibration:
-        save_calibration(report.calibration, base.calibration_path)
-        print(f"saved no-match calibration for {report.calibration.model}", file=out)
-    return 0
-
-
 def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
     """Serve the API and the web page (builds or syncs the index first)."""
     import uvicorn
@@ -265,15 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="innovations similar to one innovation id")
     sim.add_argument("id")
     sim.set_defaults(func=cmd_similar)
-    ev = sub.add_parser("eval", parents=[common], help="evaluate retrieval quality")
-    ev.add_argument("--dev", type=Path, default=Path("eval/dev_queries.jsonl"))
-    ev.add_argument("--test", type=Path, default=Path("eval/test_queries.jsonl"))
-    ev.add_argument("--models", default="e5-small,minilm",
-                    help="comma-separated; the first is tuned and calibrated")
-    ev.add_argument("--out", type=Path, help="Markdown file to update (with a PNG beside it)")
-    ev.add_argument("--calibrate", action="store_true",
-                    help="save the no-match calibration fitted on the dev set")
-    ev.set_defaults(func=cmd_eval)
+    add_eval_commands(sub, common)
     serve = sub.add_parser("serve", parents=[common], help="serve the HTTP API and web page")
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1) [REPLIKA_HOST]")
     serve.add_argument("--port", type=int, help="port (default 8000) [REPLIKA_PORT]")

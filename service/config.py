@@ -17,6 +17,7 @@ ENV_FIELDS: dict[str, tuple[str, Any]] = {
     "data_dir": ("REPLIKA_DATA_DIR", Path),
     "index_kind": ("REPLIKA_INDEX_KIND", str),
     "k": ("REPLIKA_K", int),
+    "relevance_path": ("REPLIKA_RELEVANCE", Path),
 }
 
 

@@ -18,6 +18,8 @@ def recommendation_dict(rec: Recommendation) -> dict[str, Any]:
         "id": item.id,
         "title": item.title,
         "score": round(rec.score, 4),
+        "probability": None if rec.probability is None else round(rec.probability, 4),
+        "match_level": rec.level,
         "agency": item.agency,
         "region": item.region,
         "province": item.province,
@@ -39,6 +41,7 @@ def recommendation_dict(rec: Recommendation) -> dict[str, Any]:
             "sector_match": rec.explanation.sector_match,
             "award_label": rec.explanation.award_label,
             "reasons": list(rec.explanation.reasons),
+            "thin": rec.explanation.thin,
         },
         "sources": list(item.sources),
     }
@@ -53,6 +56,7 @@ def result_set_dict(result: RecommendationSet, query_id: Any = None) -> dict[str
         "reason": result.reason,
         "confidence": None if result.confidence is None else round(result.confidence, 4),
         "caution": result.caution,
+        "calibrated": result.calibrated,
     })
     return out
 
@@ -64,7 +68,9 @@ def text_table(results: tuple[Recommendation, ...], width: int = 100) -> str:
         item = rec.innovation
         where = ", ".join(p for p in (item.region or item.agency, item.province) if p)
         lines.append(f"{n:>2}. {item.title}  [{item.id}]")
-        lines.append(f"    {where} | {rec.explanation.award_label} | skor {rec.score:.3f} "
+        score = (f"{rec.level} ({rec.probability:.0%})" if rec.probability is not None
+                 else f"skor {rec.score:.3f}")
+        lines.append(f"    {where} | {rec.explanation.award_label} | {score} "
                      f"(makna {rec.dense.score:.3f}, kata {rec.lexical.score:.2f})")
         for reason in rec.explanation.reasons:
             lines += textwrap.wrap(reason, width, initial_indent="    - ",

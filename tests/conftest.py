@@ -176,3 +176,69 @@ def small_corpus() -> Corpus:
 def hashing_embedder() -> HashingEmbedder:
     """The deterministic, model-free 256-dimensional embedder."""
     return HashingEmbedder()
+
+
+@pytest.fixture(scope="session")
+def hashing_relevance():
+    """The relevance model shipped for the hashing embedder (fitted on the bundled corpus)."""
+    from matcher.relevance import default_relevance_dir, load_relevance
+
+    model = load_relevance(default_relevance_dir("hashing"))
+    model.check("hashing")
+    return model
+
+
+@pytest.fixture(scope="session")
+def lenient_relevance(hashing_relevance):
+    """The shipped hashing relevance model with no no-match threshold: tests of routing,
+    filters and forum rules get results for any real query (no-match has its own tests)."""
+    import dataclasses
+
+    return dataclasses.replace(hashing_relevance, manifest=dataclasses.replace(
+        hashing_relevance.manifest, threshold=0.0))
+
+
+@pytest.fixture(scope="session")
+def lenient_relevance_dir(tmp_path_factory, lenient_relevance):
+    """`lenient_relevance` saved as a model folder, for Settings.relevance_path."""
+    from matcher.relevance import save_relevance
+
+    folder = tmp_path_factory.mktemp("relevance") / "hashing"
+    save_relevance(lenient_relevance, folder)
+    return folder
+
+
+# Labelled problem statements over SMALL_CORPUS_ROWS for fitting a tiny relevance model.
+SMALL_QUERIES: tuple[tuple[str, str, dict[str, int]], ...] = (
+    ("q1", "izin usaha sulit, pemohon harus datang ke banyak unit kerja",
+     {"kipp-2014-surabaya-single-window": 2}),
+    ("q2", "perizinan lambat dan berbelit bagi pelaku usaha",
+     {"kipp-2014-surabaya-single-window": 2}),
+    ("q3", "sampah rumah tangga menumpuk, warga perlu mengolah jadi kompos",
+     {"kipp-2018-toss-klungkung": 2}),
+    ("q4", "tempat olah sampah setempat untuk desa", {"kipp-2018-toss-klungkung": 2}),
+    ("q5", "angka kematian ibu melahirkan tinggi karena persalinan oleh dukun",
+     {"unpsa-2015-kemitraan-dukun-bidan-aceh-singkil": 2}),
+    ("q6", "bayi lahir tanpa akta kelahiran karena kantor jauh",
+     {"kipp-2015-lahir-procot-banyuwangi": 2}),
+    ("q7", "akta kelahiran bayi sulit diurus orang tua di desa",
+     {"kipp-2015-lahir-procot-banyuwangi": 2}),
+    ("q8", "berita hoaks mudah menyebar di masyarakat", {"iga-2024-klinik-hoaks-jatim": 2}),
+    ("q9", "penyusunan anggaran daerah tidak transparan dan mudah diubah",
+     {"repl-e-budgeting-surabaya": 2}),
+    ("q10", "ketahanan keluarga lemah dan perceraian meningkat",
+     {"kipp-2019-sekolah-ibu-kota-bogor": 2}),
+    ("q11", "jalan desa rusak berlubang saat musim hujan", {}),
+    ("q12", "harga cabai di pasar naik tajam", {}),
+    ("q13", "kemacetan lalu lintas di depan sekolah setiap pagi", {}),
+    ("q14", "anjing liar menggigit warga kampung", {}),
+)
+
+
+@pytest.fixture()
+def small_queries():
+    """SMALL_QUERIES as labelled EvalQuery objects."""
+    from matcher.evaluate import EvalQuery
+
+    return [EvalQuery(qid, "id", "statement", text, tuple(sorted(grades.items())))
+            for qid, text, grades in SMALL_QUERIES]

@@ -8,15 +8,17 @@ from dataclasses import dataclass
 from matcher.engine import Recommender
 from matcher.forum.model import Pair
 
-# An innovation is admissible for a statement only if it ranks this high for it and its
-# affinity is at least this share of the scale (the best candidate scores about 1).
+# Innovations ranked this deep for a statement are scored; deeper ones are never admissible.
 ADMISSIBLE_RANK = 30
-MIN_AFFINITY = 0.5
+
+
+class UncalibratedError(ValueError):
+    """Forum affinities need a relevance model: scores must mean the same in every region."""
 
 
 @dataclass(frozen=True)
 class Scored:
-    """A pair's affinity in [0, 1], the statement that earned it and why."""
+    """A pair's affinity (the calibrated probability), the statement that earned it and why."""
 
     affinity: float
     statement: str
@@ -25,18 +27,22 @@ class Scored:
 
 def statement_scores(rec: Recommender, statement: str, depth: int = ADMISSIBLE_RANK
                      ) -> dict[str, tuple[float, str]]:
-    """Affinity and reason of the innovations ranked within `depth` for one statement.
+    """Calibrated probability and reason of the admissible innovations for one statement.
 
-    Empty when the engine calls the statement a no-match: nothing is admissible for it.
+    Admissible: ranked within `depth` and at or above the no-match threshold, so a pair's
+    affinity is the same whatever the other regions wrote. Empty for a no-match statement.
     """
+    if rec.relevance is None:
+        raise UncalibratedError(
+            f"forum planning needs a relevance model for {rec.embedder.name!r} (affinities "
+            "must be comparable across regions); fit one with 'replika relevance fit'")
     answer = rec.recommend(statement, k=depth)
     if answer.no_match:
         return {}
-    # Fused scores lie in [0, 1 + prior_weight]; rescale so affinities stay within [0, 1].
-    scale = 1.0 + rec.fusion.prior_weight
-    scores = {r.innovation.id: (min(1.0, r.score / scale), " ".join(r.explanation.reasons))
-              for r in answer.results}
-    return {i: s for i, s in scores.items() if s[0] >= MIN_AFFINITY}
+    threshold = rec.relevance.manifest.threshold
+    return {r.innovation.id: (float(r.probability), " ".join(r.explanation.reasons))
+            for r in answer.results if r.probability is not None
+            and r.probability >= threshold}
 
 
 def pair_affinities(rec: Recommender, statements: Mapping[str, Sequence[str]],
@@ -62,4 +68,4 @@ def pair_affinities(rec: Recommender, statements: Mapping[str, Sequence[str]],
     return out
 
 
-__all__ = ["Scored", "pair_affinities", "statement_scores"]
+__all__ = ["Scored", "UncalibratedError", "pair_affinities", "statement_scores"]

@@ -100,7 +100,7 @@ def _with_inline(rec: Recommender, innovators: Sequence[InnovatorSpec],
     analyzer = make_analyzer(corpus)
     index = build_index(corpus, rec.embedder, analyzer, cache=cache)
     return Recommender(corpus, index, rec.embedder, analyzer, fusion=rec.fusion,
-                       calibration=rec.calibration, candidates=rec.candidates)
+                       relevance=rec.relevance, gate=rec.gate, candidates=rec.candidates)
 
 
 def _innovation(rec: Recommender, spec: InnovatorSpec) -> Innovation:
@@ -119,10 +119,10 @@ def build_problem(rec: Recommender, regions: Sequence[RegionSpec],
                   ) -> tuple[ForumProblem, dict[str, Innovation]]:
     """The ForumProblem and each innovator's innovation.
 
-    Affinity is the engine's relevance of the innovation for the region's best statement;
-    a pair is admissible when that statement is not a no-match, the innovation ranks in its
-    top `depth` with at least MIN_AFFINITY, and (if the region lists sector interests) is in
-    one of those sectors.
+    Affinity is the calibrated probability that the innovation answers the region's best
+    statement; a pair is admissible when that statement is not a no-match, the innovation
+    ranks in its top `depth` at or above the no-match threshold, and (if the region lists
+    sector interests) is in one of those sectors.
     An innovator's home region is the region whose name is the innovation's own region.
     """
     rec = _with_inline(rec, innovators, cache)

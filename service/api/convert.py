@@ -39,7 +39,7 @@ def recommendation_response(answer: RecommendationSet) -> RecommendationResponse
     """The API response for an answer."""
     return RecommendationResponse(
         query=answer.query, no_match=answer.no_match, reason=answer.reason,
-        confidence=answer.confidence, caution=answer.caution,
+        confidence=answer.confidence, caution=answer.caution, calibrated=answer.calibrated,
         results=[RecommendationOut.model_validate(recommendation_dict(r))
                  for r in answer.results])
 

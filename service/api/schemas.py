@@ -66,6 +66,7 @@ class ExplanationOut(BaseModel):
     sector_match: bool
     award_label: str
     reasons: list[str]
+    thin: bool = Field(description="the record has too little text to judge it by")
 
 
 class RecommendationOut(BaseModel):
@@ -73,7 +74,12 @@ class RecommendationOut(BaseModel):
 
     id: str
     title: str
-    score: float
+    score: float = Field(description="the ranking score: the calibrated probability, or the "
+                         "fused score when no relevance model is loaded")
+    probability: float | None = Field(description="calibrated probability that the "
+                                      "innovation answers the problem")
+    match_level: str | None = Field(description="the probability in words: sangat cocok, "
+                                    "cocok, lemah")
     agency: str
     region: str
     province: str
@@ -95,8 +101,10 @@ class RecommendationResponse(BaseModel):
     query: str
     no_match: bool
     reason: str | None
-    confidence: float | None
+    confidence: float | None = Field(description="calibrated probability of the best result")
     caution: bool
+    calibrated: bool = Field(description="false when no relevance model is loaded: ranked by "
+                             "fusion and never withheld")
     results: list[RecommendationOut]
 
 

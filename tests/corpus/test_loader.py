@@ -292,7 +292,8 @@ def test_bundled_records_cite_sources(bundled):
 def test_bundled_title_only_rows_are_kept(bundled):
     empty = {r.id for r in bundled if not r.problem and not r.solution}
     assert empty == EMPTY_PROBLEM_AND_SOLUTION
-    assert all(bundled.by_id[i].detail_level == DetailLevel.TITLE_ONLY for i in empty)
+    assert all(bundled.by_id[i].is_thin for i in empty)
+    assert all(bundled.by_id[i].detail_level != DetailLevel.FULL for i in empty)
 
 
 def test_bundled_hash_is_stable_across_loads(bundled):

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from corpus.loader import load_bundled_corpus
 from matcher.engine import EMPTY_FILTER_REASON, EMPTY_QUERY_REASON, Recommender
 from matcher.filters import Filters
+from matcher.gate import LanguageGate
 from matcher.index import build_index, make_analyzer
-from matcher.nomatch import Calibration, LanguageModel
+from matcher.learn import collect, fit_relevance
 from models.hashing import HashingEmbedder
 
 
@@ -73,7 +76,8 @@ def test_title_only_records_are_indexed_and_flagged(small_corpus, small_rec):
     title_only = [r for r in small_corpus if r.detail_level.value == "title_only"][0]
     answer = small_rec.recommend(title_only.title, k=len(small_corpus))
     found = [r for r in answer.results if r.innovation.id == title_only.id]
-    assert found and any("baru berupa judul" in x for x in found[0].explanation.reasons)
+    assert found and any("data inovasi ini tipis" in x for x in found[0].explanation.reasons)
+    assert found[0].explanation.thin
 
 
 @pytest.mark.parametrize("filters", [
@@ -105,33 +109,94 @@ def test_empty_query_is_a_no_match_with_reason(small_rec):
     assert answer.no_match and answer.reason == EMPTY_QUERY_REASON
 
 
-def _calibration(threshold: float, caution: float = 0.0) -> Calibration:
-    # P(answerable) rises with the best cosine only.
-    model = LanguageModel(("dense_top1",), (0.5,), (0.1,), (10.0,), 0.0, threshold, caution)
-    return Calibration("hashing", {"id": model, "en": model})
+@pytest.fixture()
+def relevance(small_corpus, small_queries):
+    rec = make_recommender(small_corpus, HashingEmbedder())
+    data = collect(rec, small_queries)
+    return fit_relevance(rec, data, data, learner="logistic", alpha=0.1, training_hash="t")
 
 
-def test_no_match_below_threshold_returns_empty_list_with_reason(small_corpus):
-    strict = make_recommender(small_corpus, HashingEmbedder(), calibration=_calibration(0.999))
+def with_threshold(model, threshold):
+    return dataclasses.replace(model, manifest=dataclasses.replace(model.manifest,
+                                                                   threshold=threshold))
+
+
+def test_no_match_below_threshold_returns_empty_list_with_reason(small_corpus, relevance):
+    strict = make_recommender(small_corpus, HashingEmbedder(),
+                              relevance=with_threshold(relevance, 0.999))
     answer = strict.recommend("peluncuran roket antariksa dari pelabuhan")
     assert answer.no_match and answer.results == ()
-    assert "ambang" in answer.reason and answer.confidence is not None
+    assert "ambang 100%" in answer.reason and 0 <= answer.confidence < 0.999
 
 
-def test_confident_query_passes_calibration(small_corpus):
-    lenient = make_recommender(small_corpus, HashingEmbedder(), calibration=_calibration(0.01))
-    answer = lenient.recommend("pengelolaan sampah rumah tangga menjadi kompos")
-    assert not answer.no_match and answer.results and 0 <= answer.confidence <= 1
+def test_calibrated_results_are_ranked_by_probability_with_levels(small_corpus, relevance):
+    rec = make_recommender(small_corpus, HashingEmbedder(), relevance=relevance)
+    answer = rec.recommend("pengelolaan sampah rumah tangga menjadi kompos", k=5)
+    assert not answer.no_match and answer.calibrated
+    probs = [r.probability for r in answer.results]
+    assert probs == sorted(probs, reverse=True) and all(0 <= p <= 1 for p in probs)
+    assert answer.confidence == probs[0]
+    assert all(r.score == r.probability and r.level in ("sangat cocok", "cocok", "lemah")
+               for r in answer.results)
+    assert answer.results[0].explanation.reasons[0].startswith("Tingkat kecocokan: ")
 
 
-def test_weak_answer_is_shown_with_caution(small_corpus):
-    soft = LanguageModel(("dense_top1",), (0.9,), (1.0,), (1.0,), 0.0, 0.01, 0.99)
+def test_weak_best_match_is_shown_with_caution(small_corpus, relevance):
+    rec = make_recommender(small_corpus, HashingEmbedder(), relevance=with_threshold(
+        relevance, 0.0))
+    answers = [rec.recommend(q) for q in ("pengelolaan sampah rumah tangga menjadi kompos",
+                                          "harga cabai di pasar naik tajam")]
+    for answer in answers:
+        assert answer.caution == (answer.confidence < 0.4)
+    assert not answers[0].caution and answers[1].caution
+
+
+def test_uncalibrated_engine_says_so_and_never_withholds(small_rec):
+    answer = small_rec.recommend("peluncuran roket antariksa dari pelabuhan")
+    assert not answer.calibrated and not answer.no_match and answer.confidence is None
+    assert all(r.probability is None and r.level is None for r in answer.results)
+
+
+@pytest.mark.parametrize("query", ["asdf qwer zxcv", "qwertyuiop", "🙂🙂🙂 😂😂",
+                                   "hjkl hjkl", "xxxxx yyyyy zzzzz"])
+def test_nonsense_input_is_no_match_asking_for_a_sentence(small_corpus, relevance, query):
     rec = make_recommender(small_corpus, HashingEmbedder(),
-                           calibration=Calibration("hashing", {"id": soft, "en": soft}))
-    answer = rec.recommend("pengelolaan sampah rumah tangga menjadi kompos")
-    assert not answer.no_match and answer.results and answer.caution
-    assert not make_recommender(small_corpus, HashingEmbedder(), calibration=_calibration(
-        0.01)).recommend("pengelolaan sampah rumah tangga menjadi kompos").caution
+                           relevance=with_threshold(relevance, 0.0), gate=LanguageGate())
+    answer = rec.recommend(query)
+    assert answer.no_match and answer.results == ()
+    assert "dalam satu kalimat" in answer.reason
+
+
+def test_the_gate_lets_real_problem_statements_through(small_corpus, relevance):
+    rec = make_recommender(small_corpus, HashingEmbedder(),
+                           relevance=with_threshold(relevance, 0.0), gate=LanguageGate())
+    for query in ("sampah menumpuk", "the hospital is far from the village", "KTP"):
+        assert not rec.recommend(query).no_match, query
+
+
+STOP_AND_GENERIC = {"yang", "di", "dan", "ke", "untuk", "the", "of", "tinggi", "angka",
+                    "warga", "masyarakat", "pelayanan", "layanan", "sangat", "banyak"}
+
+
+def test_explanations_list_only_informative_words_as_the_user_wrote_them(bundled_rec):
+    query = ("Angka kematian ibu yang melahirkan di desa sangat tinggi dan warga banyak "
+             "mengeluhkan pelayanan puskesmas")
+    surfaces = {w.strip(".,").lower() for w in query.split()}
+    for result in bundled_rec.recommend(query, k=10).results:
+        words = set(result.explanation.matched_terms)
+        assert words <= surfaces, words - surfaces  # surface words, never stems
+        assert not words & STOP_AND_GENERIC
+
+
+def test_similar_innovations_are_explained_as_innovation_to_innovation(bundled_rec):
+    results = bundled_rec.similar("kipp-2015-lahir-procot-banyuwangi", k=5)
+    for result in results:
+        reasons = " ".join(result.explanation.reasons)
+        assert "masalah Anda" not in reasons
+        assert "Kedua inovasi" in reasons or "mirip" in reasons
+        source = bundled_rec.corpus.by_id["kipp-2015-lahir-procot-banyuwangi"]
+        text = source.document_text().lower()
+        assert all(w in text for w in result.explanation.matched_terms)
 
 
 def test_exclude_own_region(small_rec):

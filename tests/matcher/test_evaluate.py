@@ -1,4 +1,4 @@
-"""Ranking metrics against hand-computed values, query loading and calibration fitting."""
+"""Ranking metrics against hand-computed values, graded query loading, no-match counts."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from matcher.evaluate import (
     reciprocal_rank,
     summarise,
 )
-from matcher.nomatch import QuerySignals, fit_calibration, load_calibrations, save_calibration
 
 REL = frozenset({"a", "c"})
 
@@ -30,10 +29,15 @@ def test_metrics_match_hand_computation():
     dcg = 1 / math.log2(3) + 1 / math.log2(5)
     ideal = 1 + 1 / math.log2(3)
     assert ndcg_at(ranked, REL, 10) == pytest.approx(dcg / ideal)
+    graded = {"a": 2, "c": 1, "x": 0}
+    dcg = 3 / math.log2(3) + 1 / math.log2(5)
+    ideal = 3 + 1 / math.log2(3)
+    assert ndcg_at(ranked, graded, 10) == pytest.approx(dcg / ideal)
 
 
 def test_summarise_skips_unanswerable_queries():
-    queries = [EvalQuery("1", "id", "", "x", REL), EvalQuery("2", "en", "", "y", frozenset())]
+    queries = [EvalQuery("1", "id", "", "x", (("a", 2), ("c", 1))),
+               EvalQuery("2", "en", "", "y", (("a", 0),))]
     m = summarise([["a"], ["a"]], queries)
     assert m.n == 1 and m.mrr == 1.0 and m.recall1 == 1.0
 
@@ -49,16 +53,37 @@ def test_load_queries_names_file_line_and_field(tmp_path):
         load_queries(path)
 
 
-def test_calibration_separates_clear_cases_and_round_trips(tmp_path):
-    good = [QuerySignals(lang, 0.9 + i / 1000, 0.03, 0.6, 0.7)
-            for i in range(20) for lang in ("id", "en")]
-    bad = [QuerySignals(lang, 0.7 + i / 1000, 0.005, 0.0, 0.1)
-           for i in range(10) for lang in ("id", "en")]
-    cal = fit_calibration("m", good + bad, [True] * 40 + [False] * 20, target_recall=0.95)
-    assert set(cal.languages) == {"id", "en"}
-    assert sum(cal.answerable(s)[0] for s in good) >= 38
-    assert not any(cal.answerable(s)[0] for s in bad)
-    assert all(w >= 0 for lm in cal.languages.values() for w in lm.weights)
-    path = tmp_path / "cal.json"
-    save_calibration(cal, path)
-    assert load_calibrations(path)["m"] == cal
+def test_graded_judgments_load_and_define_relevance(tmp_path):
+    path = tmp_path / "q.jsonl"
+    path.write_text('{"qid": "1", "text": "t", "relevant": {"a": 2, "b": 1, "c": 0}}\n'
+                    '{"qid": "2", "text": "u", "relevant": {"c": 0}}\n'
+                    '{"qid": "3", "text": "v", "relevant": ["a"]}\n')
+    one, two, three = load_queries(path, {"a", "b", "c"})
+    assert one.relevant == {"a", "b"} and one.grade == {"a": 2, "b": 1, "c": 0}
+    assert not two.answerable and three.grade == {"a": 2}
+    path.write_text('{"qid": "1", "text": "t", "relevant": {"a": 3}}\n')
+    with pytest.raises(ValueError, match="q.jsonl:1: .*grades must be 0, 1 or 2"):
+        load_queries(path)
+    path.write_text('{"qid": "1", "text": "t", "relevant": []}\n'
+                    '{"qid": "1", "text": "u", "relevant": []}\n')
+    with pytest.raises(ValueError, match="q.jsonl:2: field 'qid': duplicate '1'"):
+        load_queries(path)
+
+
+def test_bundled_query_sets_are_valid_and_judged():
+    from pathlib import Path
+
+    from corpus.loader import load_bundled_corpus
+
+    known = set(load_bundled_corpus().by_id)
+    folder = Path(__file__).resolve().parents[2] / "eval"
+    files = sorted(folder.glob("*.jsonl"))
+    assert len(files) >= 7
+    queries = [q for f in files for q in load_queries(f, known)]
+    new = [q for f in files if f.name not in ("dev_queries.jsonl", "test_queries.jsonl")
+           for q in load_queries(f, known)]
+    assert len(new) >= 600
+    unanswerable = [q for q in new if q.style == "unanswerable" and not q.answerable]
+    ood = [q for q in new if q.style in ("ood", "nonsense")]
+    assert len(unanswerable) >= 150 and len(ood) >= 40
+    assert len({q.qid for q in queries}) == len(queries)

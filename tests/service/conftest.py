@@ -76,9 +76,11 @@ def limits() -> Limits:
 
 
 @pytest.fixture
-def settings(tmp_path) -> Settings:
-    """Engine settings with the model-free hashing embedder in a fresh data directory."""
-    return Settings(model="hashing", data_dir=tmp_path / "data")
+def settings(tmp_path, lenient_relevance_dir) -> Settings:
+    """Engine settings with the model-free hashing embedder in a fresh data directory; the
+    relevance model never withholds (the API's no-match has tests of its own)."""
+    return Settings(model="hashing", data_dir=tmp_path / "data",
+                    relevance_path=lenient_relevance_dir)
 
 
 def _engine(settings: Settings, seed: Corpus) -> LiveEngine:

@@ -8,8 +8,8 @@ import json
 import pytest
 
 from corpus.loader import save_corpus
-from matcher.evalreport import replace_generated
 from service.cli import main
+from service.evaldoc import replace_generated
 
 
 @pytest.fixture()

@@ -19,10 +19,10 @@ from service.forum.writers import write_outputs
 
 
 @pytest.fixture()
-def rec(small_corpus, hashing_embedder):
+def rec(small_corpus, hashing_embedder, hashing_relevance):
     analyzer = make_analyzer(small_corpus)
     return Recommender(small_corpus, build_index(small_corpus, hashing_embedder, analyzer),
-                       hashing_embedder, analyzer)
+                       hashing_embedder, analyzer, relevance=hashing_relevance)
 
 
 REGIONS = [
@@ -159,7 +159,7 @@ def test_cli_forum_plan(tmp_path, small_corpus):
 
 
 @pytest.fixture()
-def api(tmp_path, small_corpus):
+def api(tmp_path, small_corpus, lenient_relevance_dir):
     from fastapi.testclient import TestClient
 
     from corpus.store import Store
@@ -168,7 +168,8 @@ def api(tmp_path, small_corpus):
     from service.app import create_app
     from service.settings import Limits, ServiceConfig
 
-    engine = LiveEngine(Settings(model="hashing", data_dir=tmp_path), Store(tmp_path / "r.db"))
+    engine = LiveEngine(Settings(model="hashing", data_dir=tmp_path,
+                                 relevance_path=lenient_relevance_dir), Store(tmp_path / "r.db"))
     engine.start(seed=small_corpus)
     config = ServiceConfig(settings=engine.settings, limits=Limits(max_query_chars=300))
     with TestClient(create_app(config, engine=engine)) as client:
@@ -204,7 +205,7 @@ def test_api_rejects_bad_regions_with_the_field_named(api, region, message):
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["eval", "--models", ","], "--models names no model"),
+    (["eval", "--train", "no-such-queries.jsonl"], "no-such-queries.jsonl"),
     (["recommend", "--batch", "."], "Is a directory"),
 ])
 def test_cli_usage_errors_are_one_line(tmp_path, capsys, args, message):

@@ -1,0 +1,164 @@
+"""The calibrated relevance model: P(innovation answers problem) for candidate pairs.
+
+A fitted model is a folder of plain files: `manifest.json` (what it was fitted on and for)
+and `params.npz` (arrays only, loaded without pickles). Scoring is a pure function of the
+feature matrix: standardise, the learner's raw score, then the Platt calibration map.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from matcher.features import FEATURE_VERSION, FEATURES
+from matcher.text import ANALYZER_VERSION
+
+FORMAT = 1
+LEARNERS = ("logistic", "trees")
+
+# Match levels shown to users, by calibrated probability of the result.
+LEVELS: tuple[tuple[float, str], ...] = ((0.7, "sangat cocok"), (0.4, "cocok"), (0.0, "lemah"))
+
+
+class RelevanceError(RuntimeError):
+    """A relevance model is missing, damaged or does not fit the index it is used with."""
+
+
+@dataclass(frozen=True)
+class RelevanceManifest:
+    """What a relevance model was fitted on, for which features, and its decision rule."""
+
+    model: str  # embedder name the features came from
+    learner: str
+    features: tuple[str, ...]
+    feature_version: int
+    analyzer: int
+    threshold: float  # top probability below which the answer is "no match"
+    alpha: float  # the most answerable queries the threshold may withhold (split conformal)
+    calibration_queries: int  # answerable queries the threshold was chosen on
+    training_hash: str
+    corpus_hash: str
+    versions: dict[str, str] = field(default_factory=dict)
+    created: str = ""
+    format: int = FORMAT
+    note: str = ""
+
+
+def level(probability: float) -> str:
+    """The match level in words for a calibrated probability."""
+    return next(word for floor, word in LEVELS if probability >= floor)
+
+
+@dataclass(frozen=True, eq=False)
+class RelevanceModel:
+    """Standardisation, learner and Platt calibration; maps feature rows to probabilities."""
+
+    manifest: RelevanceManifest
+    mean: np.ndarray
+    scale: np.ndarray
+    platt: np.ndarray  # (a, b): P = sigmoid(a * raw + b), fitted on out-of-fold scores
+    weights: np.ndarray | None = None  # logistic: weights over standardised features
+    bias: float = 0.0
+    trees: Mapping[str, np.ndarray] | None = None  # trees: flattened node arrays
+
+    def raw(self, x: np.ndarray) -> np.ndarray:
+        """The learner's uncalibrated score of each row."""
+        z = (np.asarray(x, dtype=np.float64) - self.mean) / self.scale
+        if self.manifest.learner == "logistic":
+            return z @ self.weights + self.bias
+        return tree_scores(self.trees, z)
+
+    def probabilities(self, x: np.ndarray) -> np.ndarray:
+        """Calibrated probability that each candidate answers the query."""
+        if len(x) == 0:
+            return np.zeros(0)
+        a, b = self.platt
+        return 1.0 / (1.0 + np.exp(-(a * self.raw(x) + b)))
+
+    def check(self, model: str) -> None:
+        """Raise RelevanceError unless usable with features of embedder `model`."""
+        m = self.manifest
+        if m.format != FORMAT:
+            raise RelevanceError(f"relevance model format {m.format}, this Replika reads "
+                                 f"{FORMAT}; run 'replika relevance fit'")
+        if m.model != model:
+            raise RelevanceError(f"relevance model was fitted on features of {m.model!r}, "
+                                 f"the index uses {model!r}; run 'replika relevance fit'")
+        if m.feature_version != FEATURE_VERSION or tuple(m.features) != FEATURES:
+            raise RelevanceError(
+                f"relevance model has feature version {m.feature_version} "
+                f"({len(m.features)} features), this Replika computes version "
+                f"{FEATURE_VERSION} ({len(FEATURES)}); run 'replika relevance fit'")
+        if m.analyzer != ANALYZER_VERSION:
+            raise RelevanceError(f"relevance model was fitted with analyzer {m.analyzer}, "
+                                 f"this Replika uses {ANALYZER_VERSION}; run "
+                                 "'replika relevance fit'")
+
+
+def tree_scores(trees: Mapping[str, np.ndarray], z: np.ndarray) -> np.ndarray:
+    """Sum of leaf values of every tree for each row (all trees walked at once)."""
+    feature, threshold = trees["feature"], trees["threshold"]
+    left, right, leaf, value = trees["left"], trees["right"], trees["leaf"], trees["value"]
+    node = np.broadcast_to(trees["roots"], (len(z), len(trees["roots"]))).copy()
+    rows = np.arange(len(z))[:, None]
+    for _ in range(int(trees["depth"][0])):
+        go_left = z[rows, feature[node]] <= threshold[node]
+        node = np.where(leaf[node], node, np.where(go_left, left[node], right[node]))
+    return trees["baseline"][0] + value[node].sum(axis=1)
+
+
+def default_relevance_dir(model_slug: str) -> Path:
+    """Where the relevance model shipped with Replika for one embedder lives."""
+    return Path(str(resources.files("matcher").joinpath(f"relevance/{model_slug}")))
+
+
+def save_relevance(model: RelevanceModel, folder: Path) -> None:
+    """Write manifest.json and params.npz (fsynced, then renamed into place)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    arrays: dict[str, np.ndarray] = {"mean": model.mean, "scale": model.scale,
+                                     "platt": model.platt}
+    if model.weights is not None:
+        arrays |= {"weights": model.weights, "bias": np.array([model.bias])}
+    if model.trees is not None:
+        arrays |= {f"tree_{k}": v for k, v in model.trees.items()}
+    _atomic(folder / "params.npz", lambda h: np.savez(h, **arrays))
+    text = json.dumps(asdict(model.manifest), indent=2, sort_keys=True) + "\n"
+    _atomic(folder / "manifest.json", lambda h: h.write(text.encode("utf-8")))
+
+
+def _atomic(path: Path, write) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "wb") as handle:
+        write(handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def load_relevance(folder: Path) -> RelevanceModel:
+    """Load a model written by `save_relevance`; RelevanceError says what is wrong."""
+    folder = Path(folder)
+    try:
+        data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        data["features"] = tuple(data["features"])
+        manifest = RelevanceManifest(**data)
+        with np.load(folder / "params.npz", allow_pickle=False) as params:
+            arrays = {k: params[k] for k in params.files}
+    except FileNotFoundError as exc:
+        raise RelevanceError(f"no relevance model at {folder} ({Path(exc.filename).name} "
+                             "missing); run 'replika relevance fit'") from None
+    except (ValueError, TypeError, KeyError, OSError) as exc:
+        raise RelevanceError(f"relevance model at {folder} is damaged ({exc}); run "
+                             "'replika relevance fit'") from None
+    if manifest.learner not in LEARNERS:
+        raise RelevanceError(f"{folder}: unknown learner {manifest.learner!r}")
+    trees = {k[5:]: v for k, v in arrays.items() if k.startswith("tree_")} or None
+    return RelevanceModel(manifest, arrays["mean"], arrays["scale"], arrays["platt"],
+                          arrays.get("weights"),
+                          float(arrays["bias"][0]) if "bias" in arrays else 0.0, trees)
