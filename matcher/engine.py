@@ -326,6 +326,8 @@ class Recommender:
                 template = NO_MATCH_FILTERED_REASON if allowed is not None else NO_MATCH_REASON
                 return RecommendationSet(text, (), True, template.format(p=top, t=threshold),
                                          top, calibrated=True)
+            # Below the threshold a result is as likely as a no-match answer: never shown.
+            order = order[probs[order] >= threshold]
         order = order[:k]
         sectors = self.query_sectors(vector) | (set(filters.sectors) if filters else set())
         results = tuple(self._result(cands, n, float(final[n]), float(priors[n]), terms,

@@ -20,7 +20,8 @@ MIN_STEM_LENGTH = 3
 _GENERIC = frozenset("""
 tinggi rendah angka penuh bulan hari tahun minggu jam waktu lama jauh dekat baru besar kecil
 banyak sedikit kurang lebih masalah orang sulit susah mudah cepat lambat naik turun ada
-sering kali cara buat jadi bikin tetap pakai milik tiap seluruh semua bagian hal
+sering kali cara buat jadi bikin tetap pakai milik tiap seluruh semua bagian hal umum
+baik buruk kondisi kurangnya
 """.split())
 
 

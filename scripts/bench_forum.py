@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from matcher.evalreport import replace_generated
 from matcher.forum import ForumProblem, Innovator, Region, greedy, schedule, solve
+from service.evaldoc import replace_generated
 
 ROOT = Path(__file__).resolve().parents[1]
 

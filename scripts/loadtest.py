@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from corpus.vocab import PROVINCES
-from matcher.evalreport import replace_generated
+from service.evaldoc import replace_generated
 from service.launch import ServerFailed, served, wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]

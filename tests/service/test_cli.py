@@ -44,9 +44,14 @@ def test_recommend_json_has_scores_and_explanation(cli):
     code, out, _ = cli("recommend", "izin usaha sulit", "--json", "-k", "3",
                        "--province", "jatim")
     data = json.loads(out)
-    assert code == 0 and data["no_match"] is False and len(data["results"]) == 3
+    assert code == 0 and data["no_match"] is False and 1 <= len(data["results"]) <= 3
+    assert data["calibrated"] is True
     assert {r["province"] for r in data["results"]} == {"Jawa Timur"}
+    probabilities = [r["probability"] for r in data["results"]]
+    assert probabilities == sorted(probabilities, reverse=True)
+    assert probabilities[0] == data["confidence"]
     first = data["results"][0]
+    assert first["match_level"] in ("sangat cocok", "cocok", "lemah")
     assert first["province"] == "Jawa Timur"
     assert {"dense", "lexical", "prior"} <= set(first["channels"])
     assert first["explanation"]["reasons"] and first["sources"]
