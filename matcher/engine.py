@@ -39,6 +39,9 @@ EMPTY_CORPUS_REASON = "Korpus inovasi masih kosong."
 NO_WORDS_REASON = ("Uraian masalah tidak berisi kata yang dikenali. Tuliskan masalah daerah "
                    "Anda dalam satu kalimat, misalnya: \"antrean pembuatan KTP di kecamatan "
                    "sangat panjang\".")
+OFF_DOMAIN_REASON = ("Uraian ini tampaknya bukan masalah pelayanan publik. Tuliskan masalah "
+                     "yang dihadapi daerah Anda dalam satu kalimat, misalnya: \"warga desa "
+                     "harus ke kota untuk mengurus akta kelahiran\".")
 CAUTION_BELOW = 0.4  # top probability under which answered results carry a warning
 
 
@@ -194,9 +197,14 @@ class Recommender:
         return self.analyzer.language(text, _Vocabulary(self.index.lexical))
 
     def accepts(self, text: str, terms: Sequence[Term]) -> bool:
-        """Whether the text reads as a problem statement (see matcher.gate)."""
+        """Whether the text has words to search (see matcher.gate)."""
         return bool(terms) and (self.gate is None or self.gate.accepts(
             text, terms, _Vocabulary(self.index.lexical, self.analyzer.acronyms)))
+
+    def off_domain(self, vector: np.ndarray) -> bool:
+        """Whether the query is nearer the relevance model's out-of-domain examples (recipes,
+        football scores, coding questions) than its problem statements (matcher.domain)."""
+        return self.relevance is not None and self.relevance.off_domain(vector) > 0
 
     def candidates_for(self, vector: np.ndarray, stems: Sequence[str],
                        allowed: list[str] | None, depth: int, lang: str = "id") -> Candidates:
@@ -305,6 +313,9 @@ class Recommender:
         if not self.accepts(text, terms):
             return RecommendationSet(text, (), True, NO_WORDS_REASON, 0.0 if calibrated
                                      else None, calibrated=calibrated)
+        if self.off_domain(vector):
+            return RecommendationSet(text, (), True, OFF_DOMAIN_REASON, 0.0,
+                                     calibrated=calibrated)
         cands = self.candidates_for(vector, stems, allowed, max(self.candidates, 3 * k),
                                     self.language(text))
         priors = self.priors(cands.ids)

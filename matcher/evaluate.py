@@ -165,7 +165,7 @@ def prepare(rec: Recommender, queries: Sequence[EvalQuery], depth: int = 100
     runs = []
     for query, vector in zip(queries, vectors, strict=True):
         terms, stems = rec.query_stems(query.text)
-        accepted = rec.accepts(query.text, terms)
+        accepted = rec.accepts(query.text, terms) and not rec.off_domain(vector)
         cands = rec.candidates_for(vector, stems, None, rec.candidates,
                                    rec.language(query.text))
         lexical = rec.index.lexical.scores(stems)

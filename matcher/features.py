@@ -13,7 +13,7 @@ import numpy as np
 
 # Bump when a feature is added, removed or computed differently: a fitted relevance model
 # records it and is refused by code that computes other features.
-FEATURE_VERSION = 3
+FEATURE_VERSION = 5
 
 BASE_FEATURES: tuple[str, ...] = (
     "dense",  # cosine of query and whole document
@@ -33,6 +33,8 @@ BASE_FEATURES: tuple[str, ...] = (
     "query_centroid",  # cosine of the query and the corpus centroid: how generic it is
     "missing_idf",  # the query's most specific stem the document lacks (IDF, 0: none lacking)
     "query_gap",  # best minus tenth-best cosine among the candidates
+    "dense_mm", "convex",  # min-max cosine, and its even mix with min-max BM25 (a fusion)
+    "lexical_lead",  # BM25 minus the best other candidate's, over the best (>0: BM25's top)
 )
 # Each feature again for English queries only, so a linear model weighs the channels per
 # language: English queries share few words with the Indonesian corpus, so BM25 says less.
@@ -70,6 +72,20 @@ class PairInputs:
 def _rank_feature(ranks: np.ndarray, depth: int) -> np.ndarray:
     r = np.where(ranks > 0, ranks, depth + 1).astype(np.float64)
     return np.log1p(r)
+
+
+def _minmax(v: np.ndarray) -> np.ndarray:
+    span = v.max() - v.min()
+    return (v - v.min()) / span if span > 1e-12 else np.zeros_like(v)
+
+
+def _lead(v: np.ndarray) -> np.ndarray:
+    """Each score minus the best of the others, over the best score (0 when all are 0)."""
+    if len(v) < 2 or v.max() <= 0:
+        return np.zeros_like(v)
+    top2 = np.sort(v)[-2:]
+    others_best = np.where(v >= top2[1], top2[0], top2[1])
+    return (v - others_best) / top2[1]
 
 
 def pair_features(x: PairInputs) -> np.ndarray:
@@ -113,6 +129,9 @@ def pair_features(x: PairInputs) -> np.ndarray:
         "query_centroid": np.full(n, float(x.centroid @ x.query_vector)),
         "missing_idf": x.missing_idf,
         "query_gap": np.full(n, dense.max() - np.sort(dense)[::-1][min(9, n - 1)]),
+        "dense_mm": _minmax(dense),
+        "convex": 0.5 * _minmax(dense) + 0.5 * _minmax(lex),
+        "lexical_lead": _lead(lex),
     }
     base = np.column_stack([np.asarray(cols[f], dtype=np.float64) for f in BASE_FEATURES])
     keep = [n for n, f in enumerate(BASE_FEATURES) if f != "lang_en"]

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from matcher.domain import anchor_groups
 from matcher.engine import Recommender
 from matcher.evaluate import EvalQuery, recall_at, reciprocal_rank
 from matcher.features import FEATURE_VERSION, FEATURES, pair_features
@@ -48,9 +49,24 @@ class TrainingSet:
         return np.where(answerable[self.group], 1.0, UNANSWERABLE_WEIGHT)
 
 
-def collect(rec: Recommender, queries: Sequence[EvalQuery]) -> TrainingSet:
+@dataclass(frozen=True, eq=False)
+class Anchors:
+    """Vectors of the training queries: problem statements and out-of-domain inputs."""
+
+    inside: np.ndarray
+    outside: np.ndarray
+
+
+def make_anchors(queries: Sequence[EvalQuery], vectors: np.ndarray) -> Anchors:
+    """Group the training queries' vectors (see matcher.domain)."""
+    return Anchors(*anchor_groups([q.style for q in queries], vectors))
+
+
+def collect(rec: Recommender, queries: Sequence[EvalQuery],
+            vectors: np.ndarray | None = None) -> TrainingSet:
     """Candidates and features of every query, as the engine would see them unfiltered."""
-    vectors = rec.embedder.encode_queries([q.text for q in queries])
+    if vectors is None:
+        vectors = rec.embedder.encode_queries([q.text for q in queries])
     xs, grades, groups, ids = [], [], [], []
     for n, (query, vector) in enumerate(zip(queries, vectors, strict=True)):
         terms, stems = rec.query_stems(query.text)
@@ -216,10 +232,12 @@ def fingerprint(texts: Sequence[str]) -> str:
 
 
 def fit_relevance(rec: Recommender, train: TrainingSet, calibration: TrainingSet, *,
-                  learner: str, alpha: float, training_hash: str, note: str = ""
-                  ) -> RelevanceModel:
+                  learner: str, alpha: float, training_hash: str, note: str = "",
+                  anchors: Anchors | None = None,
+                  calibration_vectors: np.ndarray | None = None) -> RelevanceModel:
     """Fit `learner` on `train`, its Platt map on out-of-fold scores, and the no-match
-    threshold on the answerable queries of `calibration`."""
+    threshold on the answerable queries of `calibration` (whose query vectors, given, let
+    the off-domain rule of `anchors` count among the withheld)."""
     a, b = platt(out_of_fold(learner, train), train.y)
     mean, scale = _standardise(train.x)
     est = _fit_raw(learner, (train.x - mean) / scale, train.y, train.weight)
@@ -235,13 +253,19 @@ def fit_relevance(rec: Recommender, train: TrainingSet, calibration: TrainingSet
         alpha=alpha, calibration_queries=0, training_hash=training_hash,
         corpus_hash=rec.corpus.content_hash, versions=library_versions() | _sklearn(),
         created=datetime.now(UTC).isoformat(timespec="seconds"), note=note)
-    model = RelevanceModel(provisional, mean, scale, np.array([a, b]), weights, bias, trees)
+    inside = None if anchors is None else anchors.inside
+    outside = None if anchors is None else anchors.outside
+    model = RelevanceModel(provisional, mean, scale, np.array([a, b]), weights, bias, trees,
+                           inside, outside)
     tops = top_probabilities(model, calibration)
+    if calibration_vectors is not None:  # the off-domain rule withholds these before ranking
+        tops[[model.off_domain(v) > 0 for v in calibration_vectors]] = 0.0
     answerable = [t for t, q in zip(tops, calibration.queries, strict=True) if q.answerable]
     manifest = RelevanceManifest(**{**provisional.__dict__,
                                     "threshold": conformal_threshold(answerable, alpha),
                                     "calibration_queries": len(answerable)})
-    return RelevanceModel(manifest, mean, scale, model.platt, weights, bias, trees)
+    return RelevanceModel(manifest, mean, scale, model.platt, weights, bias, trees, inside,
+                          outside)
 
 
 def _sklearn() -> dict[str, str]:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from matcher.domain import off_domain
 from matcher.features import FEATURE_VERSION, FEATURES
 from matcher.text import ANALYZER_VERSION
 
@@ -66,6 +67,14 @@ class RelevanceModel:
     weights: np.ndarray | None = None  # logistic: weights over standardised features
     bias: float = 0.0
     trees: Mapping[str, np.ndarray] | None = None  # trees: flattened node arrays
+    inside: np.ndarray | None = None  # training problem statements' vectors (matcher.domain)
+    outside: np.ndarray | None = None  # training out-of-domain inputs' vectors
+
+    def off_domain(self, vector: np.ndarray) -> float:
+        """How much nearer the query is to out-of-domain examples than to problems."""
+        if self.inside is None or self.outside is None:
+            return 0.0
+        return off_domain(vector, self.inside, self.outside)
 
     def raw(self, x: np.ndarray) -> np.ndarray:
         """The learner's uncalibrated score of each row."""
@@ -127,6 +136,8 @@ def save_relevance(model: RelevanceModel, folder: Path) -> None:
         arrays |= {"weights": model.weights, "bias": np.array([model.bias])}
     if model.trees is not None:
         arrays |= {f"tree_{k}": v for k, v in model.trees.items()}
+    if model.inside is not None and model.outside is not None:
+        arrays |= {"inside": model.inside, "outside": model.outside}
     _atomic(folder / "params.npz", lambda h: np.savez(h, **arrays))
     text = json.dumps(asdict(model.manifest), indent=2, sort_keys=True) + "\n"
     _atomic(folder / "manifest.json", lambda h: h.write(text.encode("utf-8")))
@@ -161,4 +172,5 @@ def load_relevance(folder: Path) -> RelevanceModel:
     trees = {k[5:]: v for k, v in arrays.items() if k.startswith("tree_")} or None
     return RelevanceModel(manifest, arrays["mean"], arrays["scale"], arrays["platt"],
                           arrays.get("weights"),
-                          float(arrays["bias"][0]) if "bias" in arrays else 0.0, trees)
+                          float(arrays["bias"][0]) if "bias" in arrays else 0.0, trees,
+                          arrays.get("inside"), arrays.get("outside"))

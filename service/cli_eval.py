@@ -42,6 +42,7 @@ def cmd_relevance_fit(args: argparse.Namespace, out: TextIO) -> int:
         compare_learners,
         fingerprint,
         fit_relevance,
+        make_anchors,
         out_of_fold,
         platt,
         ranking_quality,
@@ -58,7 +59,11 @@ def cmd_relevance_fit(args: argparse.Namespace, out: TextIO) -> int:
     train_q, calib_q = _load(train_paths, known), _load(calib_paths, known)
     print(f"collecting candidates: {len(train_q)} training, {len(calib_q)} calibration "
           "queries", file=out)
-    train, calib = collect(rec, train_q), collect(rec, calib_q)
+    vectors = rec.embedder.encode_queries([q.text for q in train_q])
+    anchors = make_anchors(train_q, vectors)
+    calib_vectors = rec.embedder.encode_queries([q.text for q in calib_q])
+    train = collect(rec, train_q, vectors)
+    calib = collect(rec, calib_q, calib_vectors)
     learners = compare_learners(train)
     for name, m in learners.items():
         print(f"  {name}: CV MRR {m['mrr']:.3f}, R@10 {m['recall10']:.3f}, "
@@ -77,7 +82,8 @@ def cmd_relevance_fit(args: argparse.Namespace, out: TextIO) -> int:
              for w in PRIOR_WEIGHTS}
     texts = [p.read_text(encoding="utf-8") for p in train_paths + calib_paths]
     model = fit_relevance(rec, train, calib, learner=learner, alpha=args.alpha,
-                          training_hash=fingerprint(texts),
+                          training_hash=fingerprint(texts), anchors=anchors,
+                          calibration_vectors=calib_vectors,
                           note=f"train: {', '.join(p.name for p in train_paths)}; "
                                f"calibration: {', '.join(p.name for p in calib_paths)}")
     folder = args.out or default_relevance_dir(settings.model_slug)
