@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser serve test lint corpus eval bench screenshots clean
+.PHONY: install browser serve test lint corpus eval relevance bench screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,9 +35,15 @@ lint: $(STAMP)
 
 corpus: $(STAMP)
 	$(BIN)/python scripts/build_corpus.py
+	$(BIN)/python scripts/ship_vectors.py
 
 eval: $(STAMP)
-	$(BIN)/replika eval --out docs/evaluation.md
+	$(BIN)/replika eval --dense-models minilm --out docs/evaluation.md
+
+# Refit the shipped relevance models (and their no-match thresholds) on eval/.
+relevance: $(STAMP)
+	$(BIN)/replika relevance fit
+	$(BIN)/replika relevance fit --model hashing
 
 bench: $(STAMP)
 	$(BIN)/python scripts/benchmark.py

@@ -28,10 +28,10 @@ from matcher.text import Analyzer, Term
 from models.base import Embedder
 
 NO_MATCH_REASON = ("Tidak ada inovasi dalam korpus yang cukup cocok dengan masalah ini: "
-                   "kecocokan terbaik {p:.0%}, di bawah ambang {t:.0%}. Coba uraikan "
+                   "kecocokan terbaik {p:.1%}, di bawah ambang {t:.1%}. Coba uraikan "
                    "masalahnya dengan kata lain atau longgarkan filter.")
 NO_MATCH_FILTERED_REASON = ("Tidak ada inovasi yang lolos filter dan cukup cocok dengan "
-                            "masalah ini: kecocokan terbaik {p:.0%}, di bawah ambang {t:.0%}. "
+                            "masalah ini: kecocokan terbaik {p:.1%}, di bawah ambang {t:.1%}. "
                             "Coba longgarkan filter.")
 EMPTY_FILTER_REASON = "Tidak ada inovasi yang lolos filter yang dipilih."
 EMPTY_QUERY_REASON = "Uraian masalah kosong."

@@ -49,3 +49,36 @@ def test_english_query_reaches_indonesian_innovations(e5):
 def test_index_manifest_guards_model(e5):
     assert e5.index.manifest.model == "e5-small"
     assert e5.index.manifest.count == len(e5.corpus) == 280
+
+
+@pytest.mark.real_model
+def test_shipped_relevance_model_scores_the_default_engine(e5):
+    assert e5.calibrated and e5.relevance.manifest.model == "e5-small"
+    answer = e5.recommend("warga desa harus ke kota untuk mengurus akta kelahiran", k=3)
+    assert answer.results[0].level == "sangat cocok" and not answer.caution
+    assert 0.0 < e5.relevance.manifest.threshold < 0.5
+
+
+@pytest.mark.real_model
+@pytest.mark.parametrize("query", ["asdf qwer zxcv", "qwertyuiop", "🙂🙂🙂",
+                                   "skor bola tadi malam persib menang berapa"])
+def test_nonsense_and_football_scores_get_no_match(e5, query):
+    answer = e5.recommend(query)
+    assert answer.no_match and answer.results == ()
+    assert "dalam satu kalimat" in answer.reason
+
+
+@pytest.mark.real_model
+def test_land_certificate_queue_finds_the_land_office_and_no_birth_records(e5):
+    answer = e5.recommend("antrean sertifikat tanah di kantor pertanahan berbulan-bulan", k=5)
+    assert answer.results[0].innovation.id == "kipp-2016-ketuk-pintu-rumah-selayar"
+    assert all(r.innovation.sector != "adminduk" for r in answer.results)
+
+
+@pytest.mark.real_model
+def test_island_licensing_problem_never_pairs_with_a_maternity_home(e5):
+    from matcher.forum.affinity import statement_scores
+
+    scores = statement_scores(e5, "pelayanan perizinan jauh dari kecamatan kepulauan")
+    assert "kipp-2017-rumah-tunggu-kelahiran-sinjai" not in scores
+    assert scores and all(e5.corpus.by_id[i].sector != "kesehatan" for i in scores)

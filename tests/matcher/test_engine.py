@@ -126,7 +126,7 @@ def test_no_match_below_threshold_returns_empty_list_with_reason(small_corpus, r
                               relevance=with_threshold(relevance, 0.999))
     answer = strict.recommend("peluncuran roket antariksa dari pelabuhan")
     assert answer.no_match and answer.results == ()
-    assert "ambang 100%" in answer.reason and 0 <= answer.confidence < 0.999
+    assert "ambang 99.9%" in answer.reason and 0 <= answer.confidence < 0.999
 
 
 def test_calibrated_results_are_ranked_by_probability_with_levels(small_corpus, relevance):
