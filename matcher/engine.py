@@ -361,7 +361,7 @@ class Recommender:
             lexical=ChannelScore(float(cands.lexical[n]), int(cands.lexical_ranks[n]) or None),
             prior=prior, probability=probability, level=match,
             explanation=explain(item, terms, self._token_sets[iid], self.informative,
-                                sectors, self.replications[iid], match))
+                                sectors, self.replications[iid]))
 
     def similar(self, innovation_id: str, *, k: int = 10,
                 filters: Filters | None = None) -> tuple[Recommendation, ...]:

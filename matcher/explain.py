@@ -69,15 +69,14 @@ def _explanation(item: Innovation, words: tuple[str, ...], sector_match: bool,
 
 def explain(item: Innovation, query_terms: Sequence[Term], doc_stems: Collection[str],
             informative: Collection[str], query_sectors: Collection[str],
-            replications: int | None = None, match_level: str | None = None) -> Explanation:
-    """Why one innovation was recommended for a problem statement."""
+            replications: int | None = None) -> Explanation:
+    """Why one innovation was recommended for a problem statement (its match level is a
+    field of the recommendation, shown beside the reasons)."""
     replications = item.known_replications if replications is None else replications
     words = matched_terms(query_terms, doc_stems, informative)
     sector = SECTOR_BY_CODE[item.sector]
     sector_match = item.sector in query_sectors
     reasons: list[str] = []
-    if match_level:
-        reasons.append(f"Tingkat kecocokan: {match_level}.")
     if words:
         reasons.append("Kata kunci masalah Anda yang cocok: " + ", ".join(words) + ".")
     else:

@@ -138,7 +138,7 @@ def test_calibrated_results_are_ranked_by_probability_with_levels(small_corpus, 
     assert answer.confidence == probs[0]
     assert all(r.score == r.probability and r.level in ("sangat cocok", "cocok", "lemah")
                for r in answer.results)
-    assert answer.results[0].explanation.reasons[0].startswith("Tingkat kecocokan: ")
+    assert answer.results[0].explanation.reasons[0].startswith("Kata kunci")
 
 
 def test_weak_best_match_is_shown_with_caution(small_corpus, relevance):
