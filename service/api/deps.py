@@ -6,6 +6,7 @@ import hmac
 
 from fastapi import Header, Request
 
+from matcher.engine import Recommender
 from matcher.live import LiveEngine
 from service.api.errors import ApiError
 from service.settings import ServiceConfig
@@ -14,6 +15,12 @@ from service.settings import ServiceConfig
 def get_engine(request: Request) -> LiveEngine:
     """The live engine of this app."""
     return request.app.state.engine
+
+
+def get_recommender(request: Request) -> Recommender:
+    """The engine's current recommender, taken once: a request reads one snapshot even if
+    a write swaps in a new one meanwhile."""
+    return request.app.state.engine.recommender
 
 
 def get_config(request: Request) -> ServiceConfig:

@@ -1059,3 +1059,34 @@ def test_every_response_was_checked(client):
     client.get("/v1/innovations/nope")
     assert client.checks.seen[-2:] == [("GET", "/healthz", 200),
                                        ("GET", "/v1/innovations/nope", 404)]
+
+
+def test_readers_never_see_a_5xx_while_an_innovation_is_deleted_and_restored(client):
+    import threading
+
+    row = next(r for r in SMALL_CORPUS_ROWS if r["id"] == TOSS)
+    statuses: list[int] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        while not stop.is_set():
+            for path in (f"/v1/innovations/{TOSS}", f"/v1/innovations/{TOSS}/similar",
+                         "/v1/innovations"):
+                try:
+                    statuses.append(client.get(path).status_code)
+                except AssertionError:  # the response hook refuses a 500
+                    statuses.append(500)
+
+    readers = [threading.Thread(target=read) for _ in range(4)]
+    for thread in readers:
+        thread.start()
+    try:
+        for _ in range(6):
+            assert client.delete(f"/v1/innovations/{TOSS}", headers=AUTH).status_code == 204
+            assert client.post("/v1/innovations", json=row, headers=AUTH).status_code == 201
+    finally:
+        stop.set()
+        for thread in readers:
+            thread.join(timeout=60)
+    assert statuses and all(s < 500 for s in statuses), Counter(statuses)
+    assert set(statuses) <= {200, 404}

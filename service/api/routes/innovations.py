@@ -11,10 +11,11 @@ from pydantic import ValidationError
 from corpus.loader import CorpusError, parse_corpus_text, validate_rows
 from corpus.schema import Innovation
 from corpus.store import UnknownInnovationError
+from matcher.engine import Recommender
 from matcher.filters import Filters
 from matcher.live import LiveEngine
 from service.api.convert import innovation_out, without_read_only
-from service.api.deps import get_config, get_engine, require_api_key
+from service.api.deps import get_config, get_engine, get_recommender, require_api_key
 from service.api.errors import ApiError
 from service.api.schemas import (
     InnovationDetail,
@@ -48,7 +49,7 @@ def list_innovations(
         level: list[str] = Query(default=[]), min_tier: str | None = None,
         year_from: int | None = None, year_to: int | None = None,
         page: int = Query(default=1, ge=1), page_size: int | None = Query(default=None, ge=1),
-        engine: LiveEngine = Depends(get_engine),
+        rec: Recommender = Depends(get_recommender),
         config: ServiceConfig = Depends(get_config)) -> InnovationPage:
     """Innovations passing the filters, by id, one page at a time (20 by default)."""
     page_size = page_size_for(page_size, 20, config)
@@ -57,43 +58,42 @@ def list_innovations(
                                  min_tier=min_tier, year_from=year_from, year_to=year_to)
     except ValueError as exc:
         raise ApiError(422, "invalid_filter", str(exc)) from None
-    items = [r for r in engine.recommender.corpus if filters.accepts(r)]
+    items = [r for r in rec.corpus if filters.accepts(r)]
     items.sort(key=lambda r: r.id)
     start = (page - 1) * page_size
-    totals = engine.recommender.replications
+    totals = rec.replications
     return InnovationPage(items=[innovation_out(r, totals[r.id])
                                  for r in items[start:start + page_size]],
                           total=len(items), page=page, page_size=page_size)
 
 
-def _known(engine: LiveEngine, innovation_id: str) -> Innovation:
-    item = engine.recommender.corpus.by_id.get(innovation_id)
+def _known(rec: Recommender, innovation_id: str) -> Innovation:
+    item = rec.corpus.by_id.get(innovation_id)
     if item is None:
         raise ApiError(404, "unknown_innovation", f"no innovation with id {innovation_id!r}")
     return item
 
 
 @router.get("/{innovation_id}", response_model=InnovationDetail)
-def get_innovation(innovation_id: str, engine: LiveEngine = Depends(get_engine)
-                   ) -> InnovationDetail:
+def get_innovation(innovation_id: str, engine: LiveEngine = Depends(get_engine),
+                   rec: Recommender = Depends(get_recommender)) -> InnovationDetail:
     """One innovation with its replication records."""
-    item = _known(engine, innovation_id)
-    return InnovationDetail(**innovation_out(
-                                item, engine.recommender.replications[item.id]).model_dump(),
+    item = _known(rec, innovation_id)
+    return InnovationDetail(**innovation_out(item, rec.replications[item.id]).model_dump(),
                             replications=engine.store.replications(innovation_id))
 
 
 @router.get("/{innovation_id}/similar", response_model=list[RecommendationOut])
 def similar(innovation_id: str, k: int = Query(default=5, ge=1),
-            engine: LiveEngine = Depends(get_engine),
+            rec: Recommender = Depends(get_recommender),
             config: ServiceConfig = Depends(get_config)) -> list[RecommendationOut]:
     """Innovations most like this one (from stored vectors, no re-encoding)."""
-    _known(engine, innovation_id)
+    _known(rec, innovation_id)
     if k > config.limits.max_k:
         raise ApiError(422, "k_too_large", f"k is {k}; the limit is {config.limits.max_k} "
                        "(max_k)")
     return [RecommendationOut.model_validate(recommendation_dict(r))
-            for r in engine.recommender.similar(innovation_id, k=k)]
+            for r in rec.similar(innovation_id, k=k)]
 
 
 def _corpus_errors(exc: CorpusError) -> ApiError:
