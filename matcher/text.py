@@ -70,6 +70,9 @@ class AcronymMap:
             if s and lg and s != lg:
                 self._short_to_long.setdefault(s, set()).add(lg)
                 self._long_to_short.setdefault(lg, set()).add(s)
+        # Window lengths to try, computed once: per call they made analysis quadratic.
+        self._short_lengths = sorted({len(k) for k in self._short_to_long})
+        self._long_lengths = sorted({len(k) for k in self._long_to_short})
 
     def __len__(self) -> int:
         return len(self._short_to_long)
@@ -79,10 +82,9 @@ class AcronymMap:
         return (stem,) in self._short_to_long
 
     @staticmethod
-    def _find(stems: Sequence[str], table: dict[tuple[str, ...], set[tuple[str, ...]]]
-              ) -> list[tuple[str, ...]]:
+    def _find(stems: Sequence[str], table: dict[tuple[str, ...], set[tuple[str, ...]]],
+              lengths: Sequence[int]) -> list[tuple[str, ...]]:
         found: list[tuple[str, ...]] = []
-        lengths = {len(k) for k in table}
         for n in lengths:
             for i in range(len(stems) - n + 1):
                 window = tuple(stems[i:i + n])
@@ -93,7 +95,8 @@ class AcronymMap:
     def expansions(self, stems: Sequence[str]) -> list[str]:
         """Extra stems implied by acronyms or long forms present in `stems`."""
         extra: list[str] = []
-        for seq in self._find(stems, self._short_to_long) + self._find(stems, self._long_to_short):
+        for seq in (self._find(stems, self._short_to_long, self._short_lengths)
+                    + self._find(stems, self._long_to_short, self._long_lengths)):
             extra.extend(seq)
         return extra
 
