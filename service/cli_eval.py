@@ -12,7 +12,8 @@ import numpy as np
 from service.config import load_settings
 
 EVAL_DIR = Path(__file__).resolve().parents[1] / "eval"
-TRAIN_FILES = ("dev_queries.jsonl", "train_id.jsonl", "train_en.jsonl")
+TRAIN_FILES = ("dev_queries.jsonl", "train_id.jsonl", "train_en.jsonl", "train_unans_id.jsonl",
+               "train_unans_en.jsonl")
 CALIBRATION_FILES = ("calib_queries.jsonl",)
 TEST_FILES = ("holdout_id.jsonl", "holdout_en.jsonl")
 EARLIER_FILES = ("test_queries.jsonl",)
