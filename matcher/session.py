@@ -12,6 +12,7 @@ from matcher.dense import set_search_threads
 from matcher.engine import Recommender
 from matcher.gate import LanguageGate
 from matcher.index import (
+    IndexDamagedError,
     IndexMismatchError,
     IndexMissingError,
     ReplikaIndex,
@@ -86,6 +87,9 @@ def open_index(settings: Settings, corpus: Corpus, embedder: Embedder,
         return index
     except IndexMissingError:
         log.info("no index at %s; building it", settings.index_dir)
+    except IndexDamagedError as exc:
+        # Derived from the corpus: a damaged index is rebuilt, never trusted or fatal.
+        log.warning("rebuilding the index: %s", exc)
     except IndexMismatchError:
         if not settings.rebuild:
             raise

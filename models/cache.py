@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import tempfile
 from collections.abc import Sequence
@@ -12,10 +13,36 @@ import numpy as np
 
 from models.base import Embedder
 
+log = logging.getLogger(__name__)
+
 
 def text_key(model: str, text: str) -> str:
     """Cache key of one document text under one model."""
     return hashlib.sha256(f"{model}\x00passage\x00{text}".encode()).hexdigest()[:32]
+
+
+def _read(folder: Path, dim: int | None) -> dict[str, np.ndarray]:
+    """The cached vectors in `folder`; what is damaged is dropped with a warning, since
+    every vector can be encoded again."""
+    try:
+        keys = np.load(folder / "keys.npy", allow_pickle=False)
+        vectors = np.load(folder / "vectors.npy", allow_pickle=False)
+    except (OSError, ValueError, EOFError) as exc:
+        log.warning("embedding cache at %s is unreadable (%s); encoding anew", folder, exc)
+        return {}
+    # A crash between the two writes leaves them unequal: then start empty.
+    if len(keys) != len(vectors) or vectors.ndim != 2 or (dim is not None
+                                                           and vectors.shape[1] != dim):
+        log.warning("embedding cache at %s does not fit together (%d keys, %s vectors); "
+                    "encoding anew", folder, len(keys), vectors.shape)
+        return {}
+    # Stored vectors are unit length: a zeroed or altered row is dropped, not trusted.
+    norms = np.linalg.norm(vectors, axis=1)
+    good = np.abs(norms - 1.0) < 1e-3
+    if not good.all():
+        log.warning("embedding cache at %s: %d of %d vectors damaged; they are encoded "
+                    "anew", folder, int((~good).sum()), len(vectors))
+    return {str(k): v for k, v, ok in zip(keys, vectors, good, strict=True) if ok}
 
 
 class EmbeddingCache:
@@ -25,11 +52,7 @@ class EmbeddingCache:
         self.folder = folder
         self._vectors: dict[str, np.ndarray] = {}
         if folder is not None and (folder / "keys.npy").exists():
-            keys = np.load(folder / "keys.npy", allow_pickle=False)
-            vectors = np.load(folder / "vectors.npy", allow_pickle=False)
-            # A crash between the two writes leaves them unequal: then start empty.
-            if len(keys) == len(vectors) and (dim is None or vectors.shape[1] == dim):
-                self._vectors = {str(k): v for k, v in zip(keys, vectors, strict=True)}
+            self._vectors = _read(folder, dim)
 
     def __len__(self) -> int:
         return len(self._vectors)
@@ -65,4 +88,11 @@ class EmbeddingCache:
             fd, tmp = tempfile.mkstemp(dir=folder, suffix=".npy")
             with os.fdopen(fd, "wb") as handle:
                 np.save(handle, array, allow_pickle=False)
+                handle.flush()
+                os.fsync(handle.fileno())
             os.replace(tmp, folder / name)
+        dir_fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)

@@ -168,3 +168,24 @@ def test_failed_index_save_keeps_serving_and_resyncs(tmp_path, engine, small_cor
     monkeypatch.undo()
     restarted = LiveEngine(engine.settings, Store(tmp_path / "r.db"))
     assert restarted.start()["added"] == 1 and restarted.ready()
+
+
+@pytest.mark.parametrize("name", ["dense/vectors.npy", "fields/vectors.npy", "tokens.json",
+                                  "ids.json"])
+def test_restart_over_a_zeroed_or_truncated_index_rebuilds_from_the_store(
+        tmp_path, small_corpus, lenient_relevance_dir, name):
+    settings = Settings(model="hashing", data_dir=tmp_path, relevance_path=lenient_relevance_dir)
+    query = "sampah rumah tangga menumpuk"
+    first = LiveEngine(settings, Store(tmp_path / "r.db"), embedder=HashingEmbedder())
+    first.start(seed=small_corpus)
+    before = [r.innovation.id for r in first.recommender.recommend(query).results]
+    first.store.close()
+    path = settings.index_dir / name
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2] + b"\x00" * (len(data) - len(data) // 2))
+    second = LiveEngine(settings, Store(tmp_path / "r.db"), embedder=HashingEmbedder())
+    second.start()
+    assert second.ready()
+    assert [r.innovation.id for r in second.recommender.recommend(query).results] == before
+    load_index(settings.index_dir)  # the rebuilt index was saved whole
+    second.store.close()
