@@ -65,13 +65,21 @@ class DenseIndex:
         self._row: dict[int, int] = {}
 
     @staticmethod
-    def choose_kind(count: int, kind: str = "auto") -> str:
-        """'flat' up to EXACT_MAX vectors, 'ivf' above, unless a kind is forced."""
+    def choose_kind(count: int, kind: str = "auto", exact_max: int = EXACT_MAX) -> str:
+        """'flat' up to `exact_max` vectors, 'ivf' above, unless a kind is forced."""
         if kind not in KINDS:
             raise ValueError(f"unknown dense index kind {kind!r}; known: {', '.join(KINDS)}")
         if kind != "auto":
             return kind
-        return "flat" if count <= EXACT_MAX else "ivf"
+        return "flat" if count <= exact_max else "ivf"
+
+    def fitted(self, kind: str = "auto", exact_max: int = EXACT_MAX) -> DenseIndex:
+        """This index, or a new one of the kind its current size calls for: after writes
+        grow or shrink it across `exact_max`, 'auto' switches between exact and IVF."""
+        wanted = self.choose_kind(len(self), kind, exact_max)
+        if wanted == self.kind or not len(self):
+            return self
+        return DenseIndex.build(self._vectors, self._ids, kind=wanted, nprobe=self.nprobe)
 
     @classmethod
     def build(cls, vectors: np.ndarray, ids: Iterable[int], kind: str = "auto",

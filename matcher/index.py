@@ -137,7 +137,8 @@ def new_manifest(corpus: Corpus, embedder: Embedder, dense_kind: str) -> Manifes
 
 
 def sync_index(index: ReplikaIndex, corpus: Corpus, embedder: Embedder, analyzer: Analyzer,
-               cache: EmbeddingCache | None = None) -> tuple[ReplikaIndex, dict[str, int]]:
+               cache: EmbeddingCache | None = None, kind: str = "auto"
+               ) -> tuple[ReplikaIndex, dict[str, int]]:
     """A new index in line with `corpus`: remove, re-add and add only what changed.
 
     `index` itself is left untouched, so searches on it may go on while this runs. Vectors of
@@ -166,6 +167,7 @@ def sync_index(index: ReplikaIndex, corpus: Corpus, embedder: Embedder, analyzer
         int_ids.update(new_ids)
         fields = fields.changed([], list(new_ids.values()),
                                 encode_fields([corpus.by_id[i] for i in fresh], embedder, cache))
+    dense = dense.fitted(kind)  # the exact/IVF choice follows the live size
     records = list(corpus)
     tokens = {r.id: analyzer.stems(r.document_text()) for r in records}
     lexical_rows = [r.id for r in records]

@@ -96,7 +96,8 @@ class LiveEngine:
                                 cache=self._cache, progress=self.settings.progress)
             stats = {"built": len(corpus)}
         else:
-            index, stats = sync_index(index, corpus, self.embedder, analyzer, self._cache)
+            index, stats = sync_index(index, corpus, self.embedder, analyzer, self._cache,
+                                      kind=self.settings.index_kind)
         # Swap in the new recommender before touching the disk: readers never see a half-
         # updated index, and a failed save only costs a resync on the next start.
         self._recommender = Recommender(

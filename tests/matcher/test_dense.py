@@ -212,3 +212,23 @@ def test_ivf_nlist_grows_with_sqrt():
     assert ivf_nlist(1) == 4
     assert ivf_nlist(10_000) == 400
     assert ivf_nlist(0) == 1
+
+
+def test_auto_kind_follows_the_live_size_both_ways():
+    rng = np.random.default_rng(1)
+    vectors = rng.normal(size=(120, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    small = DenseIndex.build(vectors[:40], np.arange(40), kind="flat")
+    assert small.fitted("auto", exact_max=50) is small
+    small.add(vectors[40:], np.arange(40, 120))
+    grown = small.fitted("auto", exact_max=50)
+    assert grown.kind == "ivf" and len(grown) == 120
+    query = vectors[7]
+    assert grown.search(query, 1).ids[0] == 7
+    assert np.array_equal(np.sort(grown.ids), np.arange(120))
+    grown.remove(range(60, 120))
+    shrunk = grown.fitted("auto", exact_max=50)
+    assert shrunk.kind == "ivf"  # 60 > 50: still IVF
+    shrunk.remove(range(45, 60))
+    assert shrunk.fitted("auto", exact_max=50).kind == "flat"
+    assert small.fitted("flat", exact_max=50) is small  # a forced kind stays
