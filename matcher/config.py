@@ -38,6 +38,11 @@ class Settings:
         return re.sub(r"[^A-Za-z0-9._-]+", "_", canonical_name(self.model)).strip("_")
 
     @property
+    def store_path(self) -> Path:
+        """The SQLite store inside the data directory: the source of truth."""
+        return self.data_dir / "replika.db"
+
+    @property
     def index_dir(self) -> Path:
         """Folder holding this model's index."""
         return self.data_dir / "index" / self.model_slug

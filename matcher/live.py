@@ -62,13 +62,14 @@ class LiveEngine:
             raise RuntimeError("engine not started")
         return self._recommender
 
-    def start(self, seed: Corpus | None = None) -> dict[str, int]:
-        """Seed an empty store, then load, build or sync the index to match the store."""
+    def start(self, seed: Corpus | None = None, *, fresh: bool = False) -> dict[str, int]:
+        """Seed an empty store, then load, build or sync the index to match the store
+        (`fresh`: build it anew whatever is on disk)."""
         set_search_threads(self.settings.search_threads)
         with self._lock:
             if self.store.needs_seed():
                 self.store.seed(seed or load_settings_corpus(self.settings))
-            return self._refresh(load=True)
+            return self._refresh(load=not fresh, fresh=fresh)
 
     def ready(self) -> bool:
         """Whether the loaded index matches the store."""
@@ -86,10 +87,10 @@ class LiveEngine:
             self._refresh(load=False)
             return result
 
-    def _refresh(self, *, load: bool) -> dict[str, int]:
+    def _refresh(self, *, load: bool, fresh: bool = False) -> dict[str, int]:
         corpus = self.store.corpus()
         analyzer = make_analyzer(corpus)
-        index = self._current_index(load)
+        index = None if fresh else self._current_index(load)
         if index is None:
             log.info("building the index of %d innovations", len(corpus))
             index = build_index(corpus, self.embedder, analyzer, kind=self.settings.index_kind,
@@ -105,7 +106,7 @@ class LiveEngine:
             relevance=self._relevance, gate=self._gate, candidates=self.settings.candidates,
             cache_size=self.settings.query_cache_size,
             recorded_replications=self.store.committed_replications())
-        if load or any(stats.values()):
+        if load or fresh or any(stats.values()):
             try:
                 save_index(index, self.settings.index_dir)
                 self._cache.save()
@@ -139,3 +140,29 @@ class LiveEngine:
             return None
         return index
 
+
+
+class StoreConflictError(ValueError):
+    """The configured corpus file and the data directory's store disagree."""
+
+
+def open_engine(settings: Settings, embedder: Embedder | None = None, *,
+                fresh: bool = False, corpus_must_match: bool = False) -> LiveEngine:
+    """The engine over the data directory's store, as the server, the CLI and forum
+    planning all open it: a new store is seeded from the configured corpus; a store that
+    already holds innovations is the truth. With `corpus_must_match` (a corpus file the
+    user named for this command) the store must hold exactly that corpus, so nothing
+    stored is replaced, or silently preferred, behind the user's back."""
+    store = Store(settings.store_path)
+    if corpus_must_match and settings.corpus_path is not None and not store.needs_seed():
+        given = load_settings_corpus(settings)
+        held = store.corpus()
+        if given.content_hash != held.content_hash:
+            store.close()
+            raise StoreConflictError(
+                f"{settings.store_path} holds {len(held)} innovations that differ from "
+                f"{settings.corpus_path} ({len(given)}), e.g. after writes through the API; "
+                "omit --corpus to use the store, or give another --data-dir")
+    engine = LiveEngine(settings, store, embedder)
+    engine.start(fresh=fresh)
+    return engine

@@ -6,8 +6,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from corpus.store import Store
-from matcher.live import LiveEngine
+from matcher.live import LiveEngine, open_engine
 from service.api.errors import install_error_handlers
 from service.api.limits import BodySizeLimit
 from service.api.routes import forum, innovations, recommendations, replications, stats
@@ -21,9 +20,7 @@ def create_app(config: ServiceConfig, engine: LiveEngine | None = None) -> FastA
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         if app.state.engine is None:
-            live = LiveEngine(config.settings, Store(config.db_path))
-            live.start()
-            app.state.engine = live
+            app.state.engine = open_engine(config.settings)
         yield
 
     app = FastAPI(title="Replika", version="1.0",

@@ -65,16 +65,13 @@ def read_batch(path: Path) -> list[tuple[Any, str]]:
 
 
 def cmd_index_build(args: argparse.Namespace, out: TextIO) -> int:
-    """Build (or rebuild) the index for the configured model and corpus."""
-    from matcher.index import make_analyzer
-    from matcher.session import build_and_save, load_settings_corpus
-    from models import create_embedder
+    """Build (or rebuild) the index of the data directory's store."""
+    from matcher.live import open_engine
 
     settings = _settings(args)
-    corpus = load_settings_corpus(settings)
-    embedder = create_embedder(settings.model)
-    index = build_and_save(settings, corpus, embedder, make_analyzer(corpus))
-    m = index.manifest
+    engine = open_engine(settings, fresh=True, corpus_must_match=args.corpus is not None)
+    m = engine.recommender.index.manifest
+    engine.store.close()
     print(f"index built at {settings.index_dir}: {m.count} innovations, model {m.model} "
           f"(dim {m.dim}), {m.dense_kind} FAISS index, corpus hash {m.corpus_hash[:12]}",
           file=out)
@@ -82,9 +79,12 @@ def cmd_index_build(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _open(args: argparse.Namespace):
-    from matcher.session import open_recommender
+    """The recommender over the data directory's store (the same one the server uses)."""
+    from matcher.live import open_engine
 
-    return open_recommender(_settings(args))
+    engine = open_engine(_settings(args), corpus_must_match=args.corpus is not None)
+    engine.store.close()
+    return engine.recommender
 
 
 def cmd_recommend(args: argparse.Namespace, out: TextIO) -> int:

@@ -36,7 +36,7 @@ class ServiceConfig:
     @property
     def db_path(self) -> Path:
         """The SQLite store inside the data directory."""
-        return self.settings.data_dir / "replika.db"
+        return self.settings.store_path
 
 
 def load_service_config(overrides: Mapping[str, Any] | None = None,

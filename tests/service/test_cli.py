@@ -106,3 +106,70 @@ def test_replace_generated_keeps_hand_written_text():
     twice = replace_generated(once + "\nOutro.\n", "table v2", "replika eval")
     assert "Intro." in twice and "Outro." in twice
     assert "table v2" in twice and "table v1" not in twice
+
+
+def test_cli_answers_from_the_store_the_server_wrote(tmp_path, small_corpus, capsys):
+    from fastapi.testclient import TestClient
+
+    from matcher.config import Settings
+    from matcher.live import open_engine
+    from service.app import create_app
+    from service.settings import ServiceConfig
+
+    data = tmp_path / "data"
+    corpus = tmp_path / "c.jsonl"
+    save_corpus(small_corpus, corpus)
+    settings = Settings(model="hashing", corpus_path=corpus, data_dir=data)
+    engine = open_engine(settings)
+    new = {"id": "test-jelantah-keliling", "title": "Jelantah Keliling", "level": "kota",
+           "region": "Kota Contoh", "sector": "lingkungan",
+           "problem": "Minyak jelantah rumah tangga dibuang ke selokan dan mencemari sungai.",
+           "solution": "Petugas berkeliling menukar minyak jelantah warga dengan sembako lalu "
+                       "menjualnya ke pengolah biodiesel."}
+    config = ServiceConfig(settings=settings, api_key="k")
+    with TestClient(create_app(config, engine=engine)) as client:
+        assert client.post("/v1/innovations", json=new,
+                           headers={"X-API-Key": "k"}).status_code == 201
+    engine.store.close()
+    out = io.StringIO()
+    args = ["--model", "hashing", "--data-dir", str(data)]
+    assert main(["recommend", "minyak jelantah dibuang ke selokan", "--json", *args],
+                out=out) == 0
+    assert json.loads(out.getvalue())["results"][0]["id"] == "test-jelantah-keliling"
+    assert main(["similar", "test-jelantah-keliling", *args], out=io.StringIO()) == 0
+    # A corpus file named for the command must agree with the store: nothing is replaced.
+    code = main(["recommend", "sampah", "--corpus", str(corpus), *args], out=io.StringIO())
+    assert code == 2 and "omit --corpus to use the store" in capsys.readouterr().err
+
+
+def test_cli_forum_plan_pairs_an_innovation_written_through_the_api(tmp_path, small_corpus):
+    from fastapi.testclient import TestClient
+
+    from matcher.config import Settings
+    from matcher.live import open_engine
+    from service.app import create_app
+    from service.settings import ServiceConfig
+
+    data = tmp_path / "data"
+    settings = Settings(model="hashing", data_dir=data)
+    corpus = tmp_path / "c.jsonl"
+    save_corpus(small_corpus, corpus)
+    engine = open_engine(Settings(model="hashing", corpus_path=corpus, data_dir=data))
+    new = {"id": "test-jelantah-keliling", "title": "Jelantah Keliling", "level": "kota",
+           "region": "Kota Contoh", "sector": "lingkungan",
+           "problem": "Minyak jelantah rumah tangga dibuang ke selokan dan mencemari sungai.",
+           "solution": "Petugas berkeliling menukar minyak jelantah warga dengan sembako."}
+    with TestClient(create_app(ServiceConfig(settings=settings, api_key="k"),
+                               engine=engine)) as client:
+        assert client.post("/v1/innovations", json=new,
+                           headers={"X-API-Key": "k"}).status_code == 201
+    engine.store.close()
+    regions, innovators = tmp_path / "r.csv", tmp_path / "i.csv"
+    regions.write_text("id,name,province,capacity,problem\n"
+                       "R1,Kota Ambon,Maluku,1,minyak jelantah warga dibuang ke selokan\n")
+    innovators.write_text("id,innovation_id,capacity\nI1,test-jelantah-keliling,1\n")
+    out = io.StringIO()
+    code = main(["forum", "plan", str(regions), str(innovators), "--out", str(tmp_path / "o"),
+                 "--model", "hashing", "--data-dir", str(data)], out=out)
+    assert code == 0, out.getvalue()
+    assert out.getvalue().startswith("1 pairs for 1/1 regions")
