@@ -40,6 +40,12 @@ CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS changes (
+    generation INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    ids TEXT NOT NULL,
+    at TEXT NOT NULL
+);
 """
 
 
@@ -127,6 +133,25 @@ class Store:
             raise
         conn.execute("COMMIT")
 
+    @staticmethod
+    def _log(conn: sqlite3.Connection, kind: str, ids: Iterable[str]) -> None:
+        """Record a change in the same transaction: it bumps the store's generation."""
+        conn.execute("INSERT INTO changes (kind, ids, at) VALUES (?, ?, ?)",
+                     (kind, json.dumps(sorted(set(ids)), ensure_ascii=False), _now()))
+
+    def generation(self) -> int:
+        """The number of the last committed write: every process reading this store sees
+        the same number, so comparing it with its own tells whether it is up to date."""
+        row = self._conn().execute("SELECT MAX(generation) AS g FROM changes").fetchone()
+        return int(row["g"] or 0)
+
+    def changes_since(self, generation: int) -> list[tuple[int, str, list[str]]]:
+        """(generation, kind, ids) of every write after `generation`, oldest first."""
+        rows = self._conn().execute(
+            "SELECT generation, kind, ids FROM changes WHERE generation > ? ORDER BY "
+            "generation", (generation,)).fetchall()
+        return [(int(r["generation"]), r["kind"], json.loads(r["ids"])) for r in rows]
+
     def close(self) -> None:
         """Close this thread's connection."""
         conn = getattr(self._local, "conn", None)
@@ -164,6 +189,7 @@ class Store:
                     (record.id, json.dumps(record_to_row(record), ensure_ascii=False),
                      record_hash(record), _now()))
                 (updated if exists else created).append(record.id)
+            self._log(conn, "upsert", created + updated)
         return WriteResult(tuple(created), tuple(updated), ())
 
     def delete(self, innovation_id: str) -> WriteResult:
@@ -174,6 +200,7 @@ class Store:
             if not gone:
                 raise UnknownInnovationError(innovation_id)
             conn.execute("DELETE FROM replications WHERE innovation_id = ?", (innovation_id,))
+            self._log(conn, "delete", [innovation_id])
         return WriteResult((), (), (innovation_id,))
 
     def needs_seed(self) -> bool:
@@ -195,6 +222,7 @@ class Store:
                     (record.id, json.dumps(record_to_row(record), ensure_ascii=False),
                      record_hash(record), _now()))
             conn.execute("INSERT INTO meta (key, value) VALUES ('seeded', ?)", (_now(),))
+            self._log(conn, "seed", [r.id for r in corpus.records])
         return True
 
     # replications ----------------------------------------------------------------------
@@ -211,6 +239,7 @@ class Store:
                 " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (record.innovation_id, record.region, record.province, record.stage.value,
                  record.date.isoformat() if record.date else None, record.note, created))
+            self._log(conn, "replication", [record.innovation_id])
         return Replication(id=int(cur.lastrowid), created_at=created, **record.model_dump())
 
     def replications(self, innovation_id: str | None = None) -> list[Replication]:

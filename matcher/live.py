@@ -46,6 +46,7 @@ class LiveEngine:
         self.embedder = embedder or create_embedder(settings.model)
         self._lock = threading.RLock()
         self._recommender: Recommender | None = None
+        self._generation = -1  # the store generation the recommender reflects
         self._relevance = open_relevance(settings, self.embedder.name)
         self._gate = LanguageGate()
         self._cache = embedding_cache(settings, self.embedder.dim)
@@ -71,14 +72,22 @@ class LiveEngine:
                 self.store.seed(seed or load_settings_corpus(self.settings))
             return self._refresh(load=not fresh, fresh=fresh)
 
+    @property
+    def generation(self) -> int:
+        """The store generation the current recommender reflects."""
+        return self._generation
+
     def ready(self) -> bool:
-        """Whether the loaded index matches the store."""
-        rec = self._recommender
-        if rec is None:
-            return False
-        corpus = self.store.corpus()
-        m = rec.index.manifest
-        return m.count == len(corpus) and m.corpus_hash == corpus.content_hash
+        """Whether the loaded index reflects the store's last write (two integers)."""
+        return self._recommender is not None and self._generation == self.store.generation()
+
+    def current(self) -> Recommender:
+        """The recommender, first caught up with writes other processes made to the store."""
+        if self._generation != self.store.generation():
+            with self._lock:
+                if self._generation != self.store.generation():
+                    self._refresh(load=False)
+        return self.recommender
 
     def write(self, change: Callable[[Store], T]) -> T:
         """Apply a store change (a transaction), then bring the index up to date."""
@@ -88,6 +97,9 @@ class LiveEngine:
             return result
 
     def _refresh(self, *, load: bool, fresh: bool = False) -> dict[str, int]:
+        # Read the generation first: a write that lands while the corpus is read makes the
+        # next request refresh once more, never leaves it behind.
+        generation = self.store.generation()
         corpus = self.store.corpus()
         analyzer = make_analyzer(corpus)
         index = None if fresh else self._current_index(load)
@@ -106,6 +118,7 @@ class LiveEngine:
             relevance=self._relevance, gate=self._gate, candidates=self.settings.candidates,
             cache_size=self.settings.query_cache_size,
             recorded_replications=self.store.committed_replications())
+        self._generation = generation
         if load or fresh or any(stats.values()):
             try:
                 save_index(index, self.settings.index_dir)

@@ -18,9 +18,9 @@ def get_engine(request: Request) -> LiveEngine:
 
 
 def get_recommender(request: Request) -> Recommender:
-    """The engine's current recommender, taken once: a request reads one snapshot even if
-    a write swaps in a new one meanwhile."""
-    return request.app.state.engine.recommender
+    """The engine's recommender, caught up with the store and taken once: a request reads
+    one snapshot even if a write swaps in a new one meanwhile."""
+    return request.app.state.engine.current()
 
 
 def get_config(request: Request) -> ServiceConfig:

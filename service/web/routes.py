@@ -54,7 +54,7 @@ def search_page(request: Request, q: str = "", province: str = "", sector: str =
             filters = make_filters(FiltersIn(
                 provinces=[province] if province else [], sectors=[sector] if sector else [],
                 levels=[level] if level else []))
-            context["answer"] = engine.recommender.recommend(q, filters=filters, k=k)
+            context["answer"] = engine.current().recommend(q, filters=filters, k=k)
         except ApiError as exc:
             context["error"] = exc.message
     status = 422 if context["error"] else 200
@@ -65,7 +65,7 @@ def search_page(request: Request, q: str = "", province: str = "", sector: str =
 def innovation_page(request: Request, innovation_id: str,
                     engine: LiveEngine = Depends(get_engine)) -> HTMLResponse:
     """One innovation with its similar innovations and known replications."""
-    rec = engine.recommender
+    rec = engine.current()
     item = rec.corpus.by_id.get(innovation_id)
     if item is None:
         return templates.TemplateResponse(

@@ -94,3 +94,23 @@ def test_an_emptied_store_is_not_seeded_again(store, small_corpus):
         store.delete(record.id)
     assert store.count() == 0 and not store.needs_seed()
     assert not store.seed(small_corpus) and store.count() == 0
+
+
+def test_every_write_bumps_the_generation_and_logs_its_ids(tmp_path, small_corpus):
+    from corpus.store import ReplicationIn, Store
+
+    store = Store(tmp_path / "g.db")
+    assert store.generation() == 0
+    store.seed(small_corpus)
+    first = store.generation()
+    record = small_corpus.records[0].model_copy(update={"title": "Judul baru"})
+    store.upsert([record])
+    store.add_replication(ReplicationIn(innovation_id=record.id, region="Kota Ambon",
+                                        stage="interest"))
+    store.delete(small_corpus.records[1].id)
+    assert store.generation() == first + 3
+    kinds = [(kind, ids) for _, kind, ids in store.changes_since(first)]
+    assert kinds == [("upsert", [record.id]), ("replication", [record.id]),
+                     ("delete", [small_corpus.records[1].id])]
+    other = Store(tmp_path / "g.db")  # another connection, as another process would have
+    assert other.generation() == store.generation()

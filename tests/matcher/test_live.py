@@ -189,3 +189,19 @@ def test_restart_over_a_zeroed_or_truncated_index_rebuilds_from_the_store(
     assert [r.innovation.id for r in second.recommender.recommend(query).results] == before
     load_index(settings.index_dir)  # the rebuilt index was saved whole
     second.store.close()
+
+
+def test_two_engines_on_one_store_agree_after_either_writes(tmp_path, small_corpus,
+                                                            lenient_relevance_dir):
+    settings = Settings(model="hashing", data_dir=tmp_path, relevance_path=lenient_relevance_dir)
+    a = LiveEngine(settings, Store(tmp_path / "r.db"), embedder=HashingEmbedder())
+    a.start(seed=small_corpus)
+    b = LiveEngine(settings, Store(tmp_path / "r.db"), embedder=HashingEmbedder())
+    b.start()
+    new = small_corpus.records[0].model_copy(update={"id": "baru-satu"})
+    a.write(lambda store: store.upsert([new]))
+    assert not b.ready()  # behind by one generation, and says so
+    assert "baru-satu" in b.current().corpus.by_id and b.ready()
+    b.write(lambda store: store.delete("baru-satu"))
+    assert "baru-satu" not in a.current().corpus.by_id
+    assert a.generation == b.generation

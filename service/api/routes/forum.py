@@ -136,7 +136,7 @@ def _plan(request: ForumPlanRequest, engine: LiveEngine) -> dict[str, Any]:
     rules = ForumRules(frozenset(map(tuple, c.forbidden)), frozenset(map(tuple, c.required)),
                        c.province_quota)
     try:
-        result = plan_forum(engine.recommender, regions, innovators, rules, mode=request.mode,
+        result = plan_forum(engine.current(), regions, innovators, rules, mode=request.mode,
                             tables_per_round=request.tables_per_round,
                             cache=engine.embedding_cache)
     except ForumInfeasibleError as exc:

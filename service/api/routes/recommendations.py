@@ -30,5 +30,5 @@ def recommend(request: RecommendationRequest, engine: LiveEngine = Depends(get_e
     """Proven innovations for a region's problem statement, with reasons; or no-match."""
     check_query(request.text, request.k, config)
     filters = make_filters(request.filters, request.region)
-    answer = engine.recommender.recommend(request.text, filters=filters, k=request.k)
+    answer = engine.current().recommend(request.text, filters=filters, k=request.k)
     return recommendation_response(answer)

@@ -17,7 +17,7 @@ router = APIRouter(tags=["stats"])
 @router.get("/v1/stats", response_model=StatsOut)
 def stats(engine: LiveEngine = Depends(get_engine)) -> StatsOut:
     """Counts by sector, province, award tier and replication stage."""
-    corpus = engine.recommender.corpus
+    corpus = engine.current().corpus
     replications = engine.store.replications()
     return StatsOut(
         innovations=len(corpus),
@@ -36,9 +36,13 @@ def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 def readyz(engine: LiveEngine = Depends(get_engine)) -> JSONResponse:
-    """The index is loaded and agrees with the store."""
+    """The index is loaded and reflects the store's last write (a replica catches up with
+    other processes' writes first, so it never stays behind unqueried)."""
+    rec = engine.current()
     if engine.ready():
-        m = engine.recommender.index.manifest
+        m = rec.index.manifest
         return JSONResponse({"status": "ready", "innovations": m.count,
+                             "generation": engine.generation,
                              "corpus_hash": m.corpus_hash, "model": m.model})
-    return JSONResponse({"status": "not ready"}, status_code=503)
+    return JSONResponse({"status": "not ready", "generation": engine.generation},
+                        status_code=503)
