@@ -216,6 +216,10 @@ class Store:
         if not self.needs_seed():
             return False
         with self._write() as conn:
+            # Checked again under the write lock: another process may have just seeded it.
+            if conn.execute("SELECT 1 FROM meta WHERE key = 'seeded' UNION ALL "
+                            "SELECT 1 FROM innovations LIMIT 1").fetchone():
+                return False
             for record in corpus.records:
                 conn.execute(
                     "INSERT INTO innovations (id, data, hash, updated_at) VALUES (?, ?, ?, ?)",

@@ -34,3 +34,10 @@ def create_app(config: ServiceConfig, engine: LiveEngine | None = None) -> FastA
     web.mount_static(app)
     app.add_middleware(BodySizeLimit, max_bytes=config.limits.max_upload_bytes)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app configured from REPLIKA_* variables (for `replika serve --workers N`)."""
+    from service.settings import load_service_config
+
+    return create_app(load_service_config())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -132,6 +133,7 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
     """Serve the API and the web page (builds or syncs the index first)."""
     import uvicorn
 
+    from matcher.live import open_engine
     from service.app import create_app
     from service.settings import load_service_config
 
@@ -142,7 +144,20 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
     if not config.api_key:
         print("note: REPLIKA_API_KEY is not set, so writes are disabled", file=out)
     print(f"Replika on http://{config.host}:{config.port}/  (API docs at /docs)", file=out)
-    uvicorn.run(create_app(config), host=config.host, port=config.port, log_level="info")
+    if args.workers < 1:
+        raise UsageError(f"--workers must be at least 1, got {args.workers}")
+    if args.workers == 1:
+        uvicorn.run(create_app(config), host=config.host, port=config.port, log_level="info")
+        return 0
+    # Worker processes build their app from the environment: hand the flags down that way.
+    # They share the data directory's store and agree through its change log.
+    s = config.settings
+    os.environ.update({"REPLIKA_MODEL": s.model, "REPLIKA_DATA_DIR": str(s.data_dir)})
+    if s.corpus_path is not None:
+        os.environ["REPLIKA_CORPUS"] = str(s.corpus_path)
+    open_engine(s).store.close()  # seed the store and build the index once, before forking
+    uvicorn.run("service.app:app_from_environment", factory=True, workers=args.workers,
+                host=config.host, port=config.port, log_level="info")
     return 0
 
 
@@ -230,6 +245,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", parents=[common], help="serve the HTTP API and web page")
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1) [REPLIKA_HOST]")
     serve.add_argument("--port", type=int, help="port (default 8000) [REPLIKA_PORT]")
+    serve.add_argument("--workers", type=int, default=1,
+                       help="worker processes, each with its own encoder (default 1); they "
+                            "share the data directory's store")
     serve.set_defaults(func=cmd_serve)
     forum = sub.add_parser("forum", help="replication forum pairing")
     forum_sub = forum.add_subparsers(dest="forum_command", required=True)
