@@ -103,10 +103,11 @@ def check_loopback(url: str) -> str:
 
 
 @contextmanager
-def serve(model: str | None) -> Iterator[tuple[str, subprocess.Popen, Path]]:
+def serve(model: str | None, workers: int = 1
+          ) -> Iterator[tuple[str, subprocess.Popen, Path]]:
     """`replika serve` in a subprocess on a fresh data directory."""
     with tempfile.TemporaryDirectory(prefix="replika-load-") as tmp, \
-            served(Path(tmp), model=model) as (server, _):
+            served(Path(tmp), model=model, extra=["--workers", str(workers)]) as (server, _):
         yield server.base, server.proc, server.log
 
 
@@ -184,8 +185,10 @@ def render(results: list[LevelResult], ready: dict, args: argparse.Namespace,
         "## HTTP load (loopback)",
         "",
         f"POST /v1/recommendations (k={args.k}, no filters) against {where} on 127.0.0.1, "
-        f"model `{ready.get('model')}`, {ready.get('innovations')} innovations; one uvicorn "
-        f"worker. Client and server share the machine: {cpu} CPU cores ({cpu_name()}), "
+        f"model `{ready.get('model')}`, {ready.get('innovations')} innovations; "
+        + (f"{args.workers} uvicorn worker process(es), one encoder each" if started_here
+           else "the server's own workers")
+        + f". Client and server share the machine: {cpu} CPU cores ({cpu_name()}), "
         f"Python {platform.python_version()}. Each run stops "
         f"after {args.max_requests} requests or {args.seconds:g} s of sending, whichever comes "
         "first. *Cache miss*: distinct Indonesian problem statements from "
@@ -232,6 +235,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeated", type=int, default=8,
                         help="distinct statements in the repeated-query runs")
     parser.add_argument("-k", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=2,
+                        help="worker processes of the started server (default 2: one per core)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "performance.md",
                         help="Markdown file to update; '-' prints the block instead")
     args = parser.parse_args(argv)
@@ -251,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.url:
         ready, results = measure(check_loopback(args.url))
     else:
-        with serve(args.model) as (base, proc, log):
+        with serve(args.model, args.workers) as (base, proc, log):
             ready, results = measure(base, proc, log)
     body = render(results, ready, args, started_here=not args.url,
                   total_s=time.perf_counter() - started, load_before=load_before)

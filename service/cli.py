@@ -157,6 +157,7 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
         os.environ["REPLIKA_CORPUS"] = str(s.corpus_path)
     open_engine(s).store.close()  # seed the store and build the index once, before forking
     uvicorn.run("service.app:app_from_environment", factory=True, workers=args.workers,
+                http="service.nodelay:NoDelayH11Protocol",
                 host=config.host, port=config.port, log_level="info")
     return 0
 
