@@ -108,6 +108,14 @@ def test_replace_generated_keeps_hand_written_text():
     assert "table v2" in twice and "table v1" not in twice
 
 
+# An innovation written through the API in the tests below; no bundled record is like it.
+JELANTAH = {"id": "test-jelantah-keliling", "title": "Jelantah Keliling", "level": "kota",
+            "region": "Kota Contoh", "sector": "lingkungan",
+            "problem": "Minyak jelantah rumah tangga dibuang ke selokan dan mencemari sungai.",
+            "solution": "Petugas berkeliling menukar minyak jelantah warga dengan sembako "
+                        "lalu menjualnya ke pengolah biodiesel."}
+
+
 def test_cli_answers_from_the_store_the_server_wrote(tmp_path, small_corpus, capsys):
     from fastapi.testclient import TestClient
 
@@ -121,14 +129,9 @@ def test_cli_answers_from_the_store_the_server_wrote(tmp_path, small_corpus, cap
     save_corpus(small_corpus, corpus)
     settings = Settings(model="hashing", corpus_path=corpus, data_dir=data)
     engine = open_engine(settings)
-    new = {"id": "test-jelantah-keliling", "title": "Jelantah Keliling", "level": "kota",
-           "region": "Kota Contoh", "sector": "lingkungan",
-           "problem": "Minyak jelantah rumah tangga dibuang ke selokan dan mencemari sungai.",
-           "solution": "Petugas berkeliling menukar minyak jelantah warga dengan sembako lalu "
-                       "menjualnya ke pengolah biodiesel."}
     config = ServiceConfig(settings=settings, api_key="k")
     with TestClient(create_app(config, engine=engine)) as client:
-        assert client.post("/v1/innovations", json=new,
+        assert client.post("/v1/innovations", json=JELANTAH,
                            headers={"X-API-Key": "k"}).status_code == 201
     engine.store.close()
     out = io.StringIO()
@@ -155,13 +158,9 @@ def test_cli_forum_plan_pairs_an_innovation_written_through_the_api(tmp_path, sm
     corpus = tmp_path / "c.jsonl"
     save_corpus(small_corpus, corpus)
     engine = open_engine(Settings(model="hashing", corpus_path=corpus, data_dir=data))
-    new = {"id": "test-jelantah-keliling", "title": "Jelantah Keliling", "level": "kota",
-           "region": "Kota Contoh", "sector": "lingkungan",
-           "problem": "Minyak jelantah rumah tangga dibuang ke selokan dan mencemari sungai.",
-           "solution": "Petugas berkeliling menukar minyak jelantah warga dengan sembako."}
     with TestClient(create_app(ServiceConfig(settings=settings, api_key="k"),
                                engine=engine)) as client:
-        assert client.post("/v1/innovations", json=new,
+        assert client.post("/v1/innovations", json=JELANTAH,
                            headers={"X-API-Key": "k"}).status_code == 201
     engine.store.close()
     regions, innovators = tmp_path / "r.csv", tmp_path / "i.csv"
