@@ -7,7 +7,6 @@ import hashlib
 import io
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -17,6 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from corpus.files import write_atomic
 from corpus.schema import Innovation
 
 LIST_FIELDS = ("awards", "sources")
@@ -230,17 +230,11 @@ def record_to_row(record: Innovation) -> dict[str, Any]:
 
 def write_jsonl_atomic(rows: Iterable[Mapping[str, Any]], path: str | os.PathLike[str]) -> None:
     """Write JSON lines to a temporary file beside `path`, then rename it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            for row in rows:
-                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    def write(handle) -> None:
+        for row in rows:
+            handle.write((json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8"))
+
+    write_atomic(Path(path), write)
 
 
 def save_corpus(corpus: Corpus, path: str | os.PathLike[str]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -15,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from corpus.acronyms import common_acronyms
+from corpus.files import fsync_dir, fsync_file, sha256_file
 from corpus.loader import Corpus, record_hash
 from matcher.dense import DenseIndex
 from matcher.fields import FieldVectors, encode_fields
@@ -191,42 +191,25 @@ def save_index(index: ReplikaIndex, folder: Path) -> None:
              "hashes": index.hashes}), encoding="utf-8")
         (tmp / "tokens.json").write_text(json.dumps(index.tokens, ensure_ascii=False),
                                          encoding="utf-8")
-        files = {path.relative_to(tmp).as_posix(): _sync_and_hash(path)
-                 for path in sorted(tmp.rglob("*")) if path.is_file()}
+        files = {}
+        for path in sorted(p for p in tmp.rglob("*") if p.is_file()):
+            fsync_file(path)  # FAISS and bm25s wrote these themselves
+            files[path.relative_to(tmp).as_posix()] = sha256_file(path)
         # The manifest goes last: a folder without one is never loaded.
         manifest = replace(index.manifest, files=files)
         (tmp / "manifest.json").write_text(json.dumps(asdict(manifest), indent=2),
                                            encoding="utf-8")
-        _sync_and_hash(tmp / "manifest.json")
+        fsync_file(tmp / "manifest.json")
         for sub in [tmp, *(p for p in tmp.rglob("*") if p.is_dir())]:
-            _sync_dir(sub)
+            fsync_dir(sub)
         old = folder.parent / f".{folder.name}.old-{uuid.uuid4().hex[:8]}"
         if folder.exists():
             os.replace(folder, old)
         os.replace(tmp, folder)
-        _sync_dir(folder.parent)
+        fsync_dir(folder.parent)
         shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _sync_and_hash(path: Path) -> str:
-    """fsync a written file and return its sha256."""
-    digest = hashlib.sha256()
-    with open(path, "rb+") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-        os.fsync(handle.fileno())
-    return digest.hexdigest()
-
-
-def _sync_dir(path: Path) -> None:
-    """fsync a directory so the names in it survive a crash."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def verify_files(folder: Path, manifest: Manifest) -> None:
@@ -235,11 +218,7 @@ def verify_files(folder: Path, manifest: Manifest) -> None:
         path = Path(folder) / name
         if not path.is_file():
             raise IndexDamagedError(f"index file {path} is missing")
-        digest = hashlib.sha256()
-        with open(path, "rb") as handle:
-            for block in iter(lambda h=handle: h.read(1 << 20), b""):
-                digest.update(block)
-        if digest.hexdigest() != expected:
+        if sha256_file(path) != expected:
             raise IndexDamagedError(f"index file {path} is truncated or altered (checksum "
                                     "differs from the manifest)")
 

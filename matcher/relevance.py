@@ -8,7 +8,6 @@ feature matrix: standardise, the learner's raw score, then the Platt calibration
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from importlib import resources
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from corpus.files import write_atomic
 from matcher.domain import off_domain
 from matcher.features import FEATURE_VERSION, FEATURES
 from matcher.text import ANALYZER_VERSION
@@ -138,18 +138,9 @@ def save_relevance(model: RelevanceModel, folder: Path) -> None:
         arrays |= {f"tree_{k}": v for k, v in model.trees.items()}
     if model.inside is not None and model.outside is not None:
         arrays |= {"inside": model.inside, "outside": model.outside}
-    _atomic(folder / "params.npz", lambda h: np.savez(h, **arrays))
+    write_atomic(folder / "params.npz", lambda h: np.savez(h, **arrays))
     text = json.dumps(asdict(model.manifest), indent=2, sort_keys=True) + "\n"
-    _atomic(folder / "manifest.json", lambda h: h.write(text.encode("utf-8")))
-
-
-def _atomic(path: Path, write) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as handle:
-        write(handle)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    write_atomic(folder / "manifest.json", lambda h: h.write(text.encode("utf-8")))
 
 
 def load_relevance(folder: Path) -> RelevanceModel:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from corpus.files import write_atomic
 from models.base import Embedder
 
 log = logging.getLogger(__name__)
@@ -85,14 +84,4 @@ class EmbeddingCache:
         vectors = (np.stack([self._vectors[k] for k in keys]) if keys
                    else np.zeros((0, 1), np.float32))
         for name, array in (("vectors.npy", vectors), ("keys.npy", np.array(keys, dtype="U32"))):
-            fd, tmp = tempfile.mkstemp(dir=folder, suffix=".npy")
-            with os.fdopen(fd, "wb") as handle:
-                np.save(handle, array, allow_pickle=False)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, folder / name)
-        dir_fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+            write_atomic(folder / name, lambda h, a=array: np.save(h, a, allow_pickle=False))
