@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from matcher.hybrid import minmax, rrf
+
 # Bump when a feature is added, removed or computed differently: a fitted relevance model
 # records it and is refused by code that computes other features.
 FEATURE_VERSION = 5
@@ -74,11 +76,6 @@ def _rank_feature(ranks: np.ndarray, depth: int) -> np.ndarray:
     return np.log1p(r)
 
 
-def _minmax(v: np.ndarray) -> np.ndarray:
-    span = v.max() - v.min()
-    return (v - v.min()) / span if span > 1e-12 else np.zeros_like(v)
-
-
 def _lead(v: np.ndarray) -> np.ndarray:
     """Each score minus the best of the others, over the best score (0 when all are 0)."""
     if len(v) < 2 or v.max() <= 0:
@@ -98,8 +95,7 @@ def pair_features(x: PairInputs) -> np.ndarray:
     field_max = fields.max(axis=1)
     lex = x.lexical.astype(np.float64)
     top_lex = lex.max()
-    rrf = np.where(x.dense_ranks > 0, 1.0 / (RRF_K + x.dense_ranks), 0.0) + np.where(
-        x.lexical_ranks > 0, 1.0 / (RRF_K + x.lexical_ranks), 0.0)
+    fused = rrf([x.dense_ranks, x.lexical_ranks], [1.0, 1.0], RRF_K)
     agree = ((x.dense_ranks > 0) & (x.dense_ranks <= AGREE_RANK)
              & (x.lexical_ranks > 0) & (x.lexical_ranks <= AGREE_RANK))
     cols = {
@@ -113,7 +109,7 @@ def pair_features(x: PairInputs) -> np.ndarray:
         "bm25_per_term": lex / max(x.query_terms, 1),
         "dense_rank": _rank_feature(x.dense_ranks, x.depth),
         "lexical_rank": _rank_feature(x.lexical_ranks, x.depth),
-        "rrf": rrf * (RRF_K + 1),
+        "rrf": fused * (RRF_K + 1),
         "coverage": x.coverage,
         "matched": x.matched,
         "agree": agree,
@@ -129,8 +125,8 @@ def pair_features(x: PairInputs) -> np.ndarray:
         "query_centroid": np.full(n, float(x.centroid @ x.query_vector)),
         "missing_idf": x.missing_idf,
         "query_gap": np.full(n, dense.max() - np.sort(dense)[::-1][min(9, n - 1)]),
-        "dense_mm": _minmax(dense),
-        "convex": 0.5 * _minmax(dense) + 0.5 * _minmax(lex),
+        "dense_mm": minmax(dense),
+        "convex": 0.5 * minmax(dense) + 0.5 * minmax(lex),
         "lexical_lead": _lead(lex),
     }
     base = np.column_stack([np.asarray(cols[f], dtype=np.float64) for f in BASE_FEATURES])
