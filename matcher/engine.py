@@ -137,7 +137,6 @@ class Recommender:
         vectors = index.dense.vectors
         self._centroid = (vectors.mean(axis=0) if len(vectors)
                           else np.zeros(index.dense.dim, np.float32))
-        self._sector_col = {c: n for n, c in enumerate(self._centroids[0])}
         self._token_sets = {i: frozenset(t) for i, t in index.tokens.items()}
         self._df: dict[str, int] = {}
         for tokens in self._token_sets.values():

@@ -1,10 +1,10 @@
-"""Fitting the relevance model: candidate features, grouped CV, isotonic map, conformal cut."""
+"""Fitting the relevance model: candidate features, grouped CV, Platt map, conformal cut."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import numpy as np
@@ -14,7 +14,7 @@ from matcher.engine import Recommender
 from matcher.evaluate import EvalQuery, recall_at, reciprocal_rank
 from matcher.features import FEATURE_VERSION, FEATURES, pair_features
 from matcher.index import library_versions
-from matcher.relevance import LEARNERS, RelevanceManifest, RelevanceModel
+from matcher.relevance import LEARNERS, RelevanceManifest, RelevanceModel, sigmoid
 from matcher.text import ANALYZER_VERSION
 
 FOLDS = 5
@@ -172,19 +172,20 @@ def platt(raw: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return float(fit.coef_[0, 0]), float(fit.intercept_[0])
 
 
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    """The logistic function."""
-    return 1.0 / (1.0 + np.exp(-x))
+def best_per_query(data: TrainingSet, scores: np.ndarray) -> np.ndarray:
+    """Each query's best score among its rows (0 for a query with no candidates)."""
+    out = np.zeros(len(data.queries))
+    for n in range(len(data.queries)):
+        rows = data.group == n
+        if rows.any():
+            out[n] = scores[rows].max()
+    return out
 
 
 def caught_at(data: TrainingSet, prob: np.ndarray, withheld: float) -> float:
     """Share of unanswerable queries below the cut that withholds `withheld` of the
     answerable ones (how well the best probability separates the two)."""
-    tops = np.zeros(len(data.queries))
-    for n in range(len(data.queries)):
-        rows = data.group == n
-        if rows.any():
-            tops[n] = prob[rows].max()
+    tops = best_per_query(data, prob)
     answerable = np.array([q.answerable for q in data.queries], dtype=bool)
     if not answerable.any() or answerable.all():
         return 0.0
@@ -192,13 +193,19 @@ def caught_at(data: TrainingSet, prob: np.ndarray, withheld: float) -> float:
     return float((tops[~answerable] < cut).mean())
 
 
-def compare_learners(data: TrainingSet) -> dict[str, dict[str, float]]:
-    """Grouped-CV ranking quality, log loss and no-match separation of each learner."""
+def out_of_fold_by_learner(data: TrainingSet) -> dict[str, np.ndarray]:
+    """Out-of-fold raw scores of every learner, computed once for all later uses."""
+    return {learner: out_of_fold(learner, data) for learner in LEARNERS}
+
+
+def compare_learners(data: TrainingSet, raw_by_learner: dict[str, np.ndarray]
+                     ) -> dict[str, dict[str, float]]:
+    """Grouped-CV ranking quality, log loss and no-match separation of each learner, from
+    its out-of-fold scores."""
     from sklearn.metrics import log_loss
 
     out = {}
-    for learner in LEARNERS:
-        raw = out_of_fold(learner, data)
+    for learner, raw in raw_by_learner.items():
         a, b = platt(raw, data.y)
         prob = sigmoid(a * raw + b)
         out[learner] = ranking_quality(data, raw) | {
@@ -215,17 +222,6 @@ def conformal_threshold(top_probabilities: Sequence[float], alpha: float) -> flo
     return float(s[k - 1]) if k >= 1 else 0.0
 
 
-def top_probabilities(model: RelevanceModel, data: TrainingSet) -> np.ndarray:
-    """Best calibrated probability per query of `data` (0 for queries with no candidates)."""
-    prob = model.probabilities(data.x)
-    out = np.zeros(len(data.queries))
-    for n in range(len(data.queries)):
-        rows = data.group == n
-        if rows.any():
-            out[n] = prob[rows].max()
-    return out
-
-
 def fingerprint(texts: Sequence[str]) -> str:
     """A short hash of training inputs."""
     digest = hashlib.sha256()
@@ -238,11 +234,13 @@ def fingerprint(texts: Sequence[str]) -> str:
 def fit_relevance(rec: Recommender, train: TrainingSet, calibration: TrainingSet, *,
                   learner: str, alpha: float, training_hash: str, note: str = "",
                   anchors: Anchors | None = None,
-                  calibration_vectors: np.ndarray | None = None) -> RelevanceModel:
+                  calibration_vectors: np.ndarray | None = None,
+                  raw_oof: np.ndarray | None = None) -> RelevanceModel:
     """Fit `learner` on `train`, its Platt map on out-of-fold scores, and the no-match
     threshold on the answerable queries of `calibration` (whose query vectors, given, let
-    the off-domain rule of `anchors` count among the withheld)."""
-    a, b = platt(out_of_fold(learner, train), train.y)
+    the off-domain rule of `anchors` count among the withheld). `raw_oof`: the learner's
+    out-of-fold scores on `train`, when already computed."""
+    a, b = platt(out_of_fold(learner, train) if raw_oof is None else raw_oof, train.y)
     mean, scale = _standardise(train.x)
     est = _fit_raw(learner, (train.x - mean) / scale, train.y, train.weight)
     weights = trees = None
@@ -261,15 +259,13 @@ def fit_relevance(rec: Recommender, train: TrainingSet, calibration: TrainingSet
     outside = None if anchors is None else anchors.outside
     model = RelevanceModel(provisional, mean, scale, np.array([a, b]), weights, bias, trees,
                            inside, outside)
-    tops = top_probabilities(model, calibration)
+    tops = best_per_query(calibration, model.probabilities(calibration.x))
     if calibration_vectors is not None:  # the off-domain rule withholds these before ranking
         tops[[model.off_domain(v) > 0 for v in calibration_vectors]] = 0.0
     answerable = [t for t, q in zip(tops, calibration.queries, strict=True) if q.answerable]
-    manifest = RelevanceManifest(**{**provisional.__dict__,
-                                    "threshold": conformal_threshold(answerable, alpha),
-                                    "calibration_queries": len(answerable)})
-    return RelevanceModel(manifest, mean, scale, model.platt, weights, bias, trees, inside,
-                          outside)
+    manifest = replace(provisional, threshold=conformal_threshold(answerable, alpha),
+                       calibration_queries=len(answerable))
+    return replace(model, manifest=manifest)
 
 
 def _sklearn() -> dict[str, str]:

@@ -88,7 +88,7 @@ class RelevanceModel:
         if len(x) == 0:
             return np.zeros(0)
         a, b = self.platt
-        return 1.0 / (1.0 + np.exp(-(a * self.raw(x) + b)))
+        return sigmoid(a * self.raw(x) + b)
 
     def check(self, model: str) -> None:
         """Raise RelevanceError unless usable with features of embedder `model`."""
@@ -108,6 +108,11 @@ class RelevanceModel:
             raise RelevanceError(f"relevance model was fitted with analyzer {m.analyzer}, "
                                  f"this Replika uses {ANALYZER_VERSION}; run "
                                  "'replika relevance fit'")
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """The logistic function (the Platt map's shape)."""
+    return 1.0 / (1.0 + np.exp(-x))
 
 
 def tree_scores(trees: Mapping[str, np.ndarray], z: np.ndarray) -> np.ndarray:

@@ -39,17 +39,17 @@ def _settings(args: argparse.Namespace):
 def cmd_relevance_fit(args: argparse.Namespace, out: TextIO) -> int:
     """Fit the relevance model and its no-match threshold; write it as plain files."""
     from matcher.learn import (
+        FOLDS,
         collect,
         compare_learners,
         fingerprint,
         fit_relevance,
         make_anchors,
-        out_of_fold,
+        out_of_fold_by_learner,
         platt,
         ranking_quality,
-        sigmoid,
     )
-    from matcher.relevance import default_relevance_dir, save_relevance
+    from matcher.relevance import default_relevance_dir, save_relevance, sigmoid
     from matcher.session import open_recommender
 
     settings = _settings(args)
@@ -65,7 +65,8 @@ def cmd_relevance_fit(args: argparse.Namespace, out: TextIO) -> int:
     calib_vectors = rec.embedder.encode_queries([q.text for q in calib_q])
     train = collect(rec, train_q, vectors)
     calib = collect(rec, calib_q, calib_vectors)
-    learners = compare_learners(train)
+    raw_by_learner = out_of_fold_by_learner(train)
+    learners = compare_learners(train, raw_by_learner)
     for name, m in learners.items():
         print(f"  {name}: CV MRR {m['mrr']:.3f}, R@10 {m['recall10']:.3f}, "
               f"log loss {m['log_loss']:.4f}, unanswerable caught at 5% withheld "
@@ -75,7 +76,7 @@ def cmd_relevance_fit(args: argparse.Namespace, out: TextIO) -> int:
     # inputs confident scores the linear model does not (docs/evaluation.md).
     learner = args.learner if args.learner != "auto" else max(
         learners, key=lambda n: round(learners[n]["mrr"], 2))
-    raw = out_of_fold(learner, train)
+    raw = raw_by_learner[learner]
     a, b = platt(raw, train.y)
     prob = sigmoid(a * raw + b)
     priors = rec.priors(train.ids)
@@ -84,12 +85,12 @@ def cmd_relevance_fit(args: argparse.Namespace, out: TextIO) -> int:
     texts = [p.read_text(encoding="utf-8") for p in train_paths + calib_paths]
     model = fit_relevance(rec, train, calib, learner=learner, alpha=args.alpha,
                           training_hash=fingerprint(texts), anchors=anchors,
-                          calibration_vectors=calib_vectors,
+                          calibration_vectors=calib_vectors, raw_oof=raw,
                           note=f"train: {', '.join(p.name for p in train_paths)}; "
                                f"calibration: {', '.join(p.name for p in calib_paths)}")
     folder = args.out or default_relevance_dir(settings.model_slug)
     save_relevance(model, folder)
-    report = {"folds": 5, "train_queries": len(train_q), "train_rows": int(len(train.y)),
+    report = {"folds": FOLDS, "train_queries": len(train_q), "train_rows": int(len(train.y)),
               "learners": learners, "learner": learner, "prior": prior}
     (folder / "fit_report.json").write_text(json.dumps(report, indent=2) + "\n",
                                             encoding="utf-8")
