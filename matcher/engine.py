@@ -68,6 +68,13 @@ def rank_candidates(cands: Candidates, fusion: FusionParams, priors: np.ndarray
     return np.lexsort((np.array(cands.ids), -final)), final
 
 
+def relevance_order(ids: Sequence[str], probs: np.ndarray, priors: np.ndarray) -> np.ndarray:
+    """Candidate positions by calibrated probability (to three decimals), then the proven
+    prior, then id: the prior only breaks ties, since adding it did not help relevance on
+    the training queries (docs/evaluation.md)."""
+    return np.lexsort((np.array(ids), -priors, -np.round(probs, 3)))
+
+
 class _Vocabulary:
     """Membership view of the lexical index's vocabulary (and known acronyms)."""
 
@@ -326,9 +333,7 @@ class Recommender:
             order, final = rank_candidates(cands, fusion, priors)
         else:
             probs = self.probabilities(vector, stems, cands)
-            # The prior only breaks ties between equally relevant innovations (it did not
-            # help relevance on the development set: docs/evaluation.md).
-            order = np.lexsort((np.array(cands.ids), -priors, -np.round(probs, 3)))
+            order = relevance_order(cands.ids, probs, priors)
             final = probs
             top = float(probs[order[0]])
             threshold = self.relevance.manifest.threshold

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from corpus.loader import json_lines
-from matcher.engine import Candidates, Recommender, rank_candidates
+from matcher.engine import Candidates, Recommender, rank_candidates, relevance_order
 from matcher.hybrid import FusionParams
 
 
@@ -187,16 +187,17 @@ def hybrid_rankings(rec: Recommender, runs: Sequence[QueryRun], fusion: FusionPa
     return out
 
 
-def relevance_rankings(rec: Recommender, runs: Sequence[QueryRun], k: int = 10,
-                       prior_weight: float = 0.0) -> list[list[str]]:
-    """Top-k ids per query by calibrated relevance, ties broken by the proven prior
-    (or the prior added with `prior_weight`, to measure whether it helps)."""
+def relevance_rankings(rec: Recommender, runs: Sequence[QueryRun], k: int = 10
+                       ) -> list[list[str]]:
+    """Top-k ids per query by calibrated relevance, ties broken by the proven prior, as
+    the engine ranks them."""
     out = []
     for run in runs:
         ids = run.cands.ids
-        priors = rec.priors(ids)
-        score = np.round(run.probs, 3) + prior_weight * priors
-        order = np.lexsort((np.array(ids), -priors, -score))
+        if run.probs is None:  # nothing to rank
+            out.append([])
+            continue
+        order = relevance_order(ids, run.probs, rec.priors(ids))
         out.append([ids[i] for i in order[:k]])
     return out
 
@@ -235,20 +236,8 @@ def nomatch_metrics(runs: Sequence[QueryRun], threshold: float,
 
 def pool_ids(rec: Recommender, texts: Sequence[str], depth: int = 10) -> list[list[str]]:
     """Judging pools: the union of the relevance model's, hybrid, dense and BM25 top `depth`."""
-    vectors = rec.embedder.encode_queries(list(texts))
-    pools = []
-    for text, vector in zip(texts, vectors, strict=True):
-        _, stems = rec.query_stems(text)
-        lexical = rec.index.lexical.scores(stems)
-        lex = [rec.index.lexical_rows[r] for r in np.argsort(-lexical, kind="stable")[:depth]
-               if lexical[r] > 0]
-        dense = rec.dense_ranking(vector, depth)
-        cands = rec.candidates_for(vector, stems, None, rec.candidates, rec.language(text))
-        order, _ = rank_candidates(cands, rec.fusion, rec.priors(cands.ids))
-        fused = [cands.ids[i] for i in order[:depth]]
-        ranked: list[str] = []
-        if rec.calibrated and cands.ids:
-            probs = rec.probabilities(vector, stems, cands)
-            ranked = [cands.ids[i] for i in np.argsort(-probs, kind="stable")[:depth]]
-        pools.append(list(dict.fromkeys(ranked + fused + dense + lex)))
-    return pools
+    runs = prepare(rec, [EvalQuery(str(n), "", "", t) for n, t in enumerate(texts)], depth)
+    fused = hybrid_rankings(rec, runs, rec.fusion, depth)
+    ranked = relevance_rankings(rec, runs, depth) if rec.calibrated else [[] for _ in runs]
+    return [list(dict.fromkeys(r + f + run.dense_ranking + run.lexical_ranking))
+            for r, f, run in zip(ranked, fused, runs, strict=True)]
