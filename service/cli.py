@@ -79,13 +79,18 @@ def cmd_index_build(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _open(args: argparse.Namespace):
-    """The recommender over the data directory's store (the same one the server uses)."""
+def _open_engine(args: argparse.Namespace):
+    """The engine over the data directory's store (the same one the server uses)."""
     from matcher.live import open_engine
 
     engine = open_engine(_settings(args), corpus_must_match=args.corpus is not None)
     engine.store.close()
-    return engine.recommender
+    return engine
+
+
+def _open(args: argparse.Namespace):
+    """The recommender over the data directory's store."""
+    return _open_engine(args).recommender
 
 
 def cmd_recommend(args: argparse.Namespace, out: TextIO) -> int:
@@ -165,18 +170,16 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_forum_plan(args: argparse.Namespace, out: TextIO) -> int:
     """Pair forum regions with innovators under capacities and write the agendas."""
     from matcher.forum.build import plan_forum
-    from matcher.session import embedding_cache
     from service.forum.readers import read_innovators, read_regions, read_rules
     from service.forum.writers import write_outputs
 
-    rec = _open(args)
+    engine = _open_engine(args)
+    rec = engine.recommender
     regions = read_regions(args.regions)
     innovators = read_innovators(args.innovators, set(rec.corpus.by_id))
     rules = read_rules(args.constraints, args.province_quota)
-    settings = _settings(args)
     result = plan_forum(rec, regions, innovators, rules, mode=args.mode,
-                        tables_per_round=args.tables,
-                        cache=embedding_cache(settings, rec.embedder.dim))
+                        tables_per_round=args.tables, cache=engine.embedding_cache)
     written = write_outputs(result, args.out)
     plan, base, s = result.plan, result.baseline, result.summary
     print(f"{s.pairs} pairs for {s.regions_served}/{s.regions} regions in "
