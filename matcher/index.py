@@ -156,8 +156,8 @@ def sync_index(index: ReplikaIndex, corpus: Corpus, embedder: Embedder, analyzer
     dense.remove(index.int_ids[i] for i in removed + changed)
     int_ids = {i: n for i, n in index.int_ids.items() if i not in set(removed + changed)}
     fresh = changed + added
-    fields = index.fields.changed([index.int_ids[i] for i in removed + changed], [],
-                                  np.zeros((0, *index.fields.matrix.shape[1:]), np.float32))
+    new_ids: dict[str, int] = {}
+    new_fields = np.zeros((0, *index.fields.matrix.shape[1:]), np.float32)
     if fresh:
         cache = cache if cache is not None else EmbeddingCache()
         vectors = cache.encode(embedder, [corpus.by_id[i].document_text() for i in fresh])
@@ -165,8 +165,9 @@ def sync_index(index: ReplikaIndex, corpus: Corpus, embedder: Embedder, analyzer
         new_ids = {iid: start + n for n, iid in enumerate(fresh)}
         dense.add(vectors, list(new_ids.values()))
         int_ids.update(new_ids)
-        fields = fields.changed([], list(new_ids.values()),
-                                encode_fields([corpus.by_id[i] for i in fresh], embedder, cache))
+        new_fields = encode_fields([corpus.by_id[i] for i in fresh], embedder, cache)
+    fields = index.fields.changed([index.int_ids[i] for i in removed + changed],
+                                  list(new_ids.values()), new_fields)
     dense = dense.fitted(kind)  # the exact/IVF choice follows the live size
     records = list(corpus)
     tokens = {r.id: analyzer.stems(r.document_text()) for r in records}
