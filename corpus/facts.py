@@ -1,0 +1,160 @@
+"""Researched fact rows (corpus/sources/*.jsonl): the schema the corpus build reads."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from corpus.loader import RecordError, json_lines
+from corpus.vocab import SECTOR_BY_CODE, Level, normalise_province
+
+FACT_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
+_SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
+MIN_SENTENCES = 2
+MAX_TEXT = 4000
+
+
+class RunStatus(StrEnum):
+    """Whether an innovation still runs, as the latest source says."""
+
+    RUNNING = "berjalan"
+    STOPPED = "berhenti"
+    UNKNOWN = "tidak diketahui"
+
+
+def sentence_count(text: str) -> int:
+    """Sentences in `text`: terminal punctuation followed by a space or the end."""
+    return len(_SENTENCE_END.findall(text.strip()))
+
+
+def check_url(value: str) -> str:
+    """An http(s) URL with a host, or ValueError."""
+    if not re.match(r"^https?://[^\s/?#]+\.[^\s/?#]+", value):
+        raise ValueError(f"{value!r} is not an http or https URL")
+    return value
+
+
+class Needs(BaseModel):
+    """What an innovation needs to run, as its sources state."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    staff: str = Field(default="", max_length=500)
+    budget: str = Field(default="", max_length=500)
+    technology: str = Field(default="", max_length=500)
+    partners: str = Field(default="", max_length=500)
+
+
+class Adopter(BaseModel):
+    """A region named by a source as having copied the innovation."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    region: str = Field(min_length=1, max_length=200)
+    province: str = ""
+    year: int | None = Field(default=None, ge=2000, le=2100)
+    stage: str = Field(pattern=r"^(interest|mou-signed|implemented)$")
+    source: str
+
+    _url = field_validator("source")(check_url)
+
+    @field_validator("province", mode="before")
+    @classmethod
+    def _province(cls, value: object) -> object:
+        return normalise_province(value) if isinstance(value, str) and value else value
+
+
+class FactRow(BaseModel):
+    """One researched innovation, or an enrichment of an existing row with the same id."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    id: str = Field(max_length=128)
+    title: str = Field(min_length=1, max_length=300)
+    acronym_expansion: str = Field(default="", max_length=300)
+    agency: str = Field(default="", max_length=300)
+    unit: str = Field(default="", max_length=300)
+    region: str = Field(default="", max_length=200)
+    province: str = ""
+    level: Level
+    year: int | None = Field(default=None, ge=2000, le=2026)
+    award: str = Field(default="", max_length=500)
+    sector: str
+    problem: str = Field(default="", max_length=MAX_TEXT)
+    solution: str = Field(default="", max_length=MAX_TEXT)
+    outcome: str = Field(default="", max_length=MAX_TEXT)
+    status: RunStatus = RunStatus.UNKNOWN
+    status_year: int | None = Field(default=None, ge=2000, le=2026)
+    legal_basis: tuple[str, ...] = ()
+    needs: Needs = Needs()
+    cost: str = Field(default="", max_length=500)
+    adopters: tuple[Adopter, ...] = ()
+    sources: tuple[str, ...] = Field(min_length=1)
+    note: str = Field(default="", max_length=2000)
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        if not FACT_ID.match(value):
+            raise ValueError("id must be lowercase letters, digits, '.', '_' or '-'")
+        return value
+
+    @field_validator("sector")
+    @classmethod
+    def _sector(cls, value: str) -> str:
+        if value not in SECTOR_BY_CODE:
+            raise ValueError(f"unknown sector code {value!r}; one of "
+                             f"{', '.join(SECTOR_BY_CODE)}")
+        return value
+
+    @field_validator("province", mode="before")
+    @classmethod
+    def _province(cls, value: object) -> object:
+        return normalise_province(value) if isinstance(value, str) and value else value
+
+    @field_validator("problem", "solution")
+    @classmethod
+    def _two_sentences(cls, value: str) -> str:
+        if sentence_count(value) < MIN_SENTENCES:
+            raise ValueError(f"needs at least {MIN_SENTENCES} sentences, has "
+                             f"{sentence_count(value)}")
+        return value
+
+    @field_validator("sources")
+    @classmethod
+    def _sources(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for url in value:
+            check_url(url)
+        return value
+
+
+def read_facts(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, list[RecordError]]]:
+    """(line, raw row, errors) for every non-blank line of a fact file."""
+    text = Path(path).read_text(encoding="utf-8")
+    for line_no, line in enumerate(json_lines(text), 1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield line_no, None, [RecordError(str(path), line_no, "", f"not JSON: {exc.msg}")]
+            continue
+        if not isinstance(raw, dict):
+            yield line_no, None, [RecordError(str(path), line_no, "", "not a JSON object")]
+            continue
+        try:
+            FactRow.model_validate(raw)
+        except ValidationError as exc:
+            errors = [RecordError(str(path), line_no,
+                                  ".".join(str(p) for p in e["loc"]) or "(row)",
+                                  e["msg"].removeprefix("Value error, "))
+                      for e in exc.errors()]
+            yield line_no, raw, errors
+            continue
+        yield line_no, raw, []
