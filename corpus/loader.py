@@ -67,6 +67,16 @@ class Corpus:
     def __iter__(self) -> Iterator[Innovation]:
         return iter(self.records)
 
+    def changed(self, upserts: Iterable[Innovation], deleted: Iterable[str]) -> Corpus:
+        """A new corpus with `upserts` added or replaced and the `deleted` ids gone; a
+        replaced record keeps its place."""
+        by_id = dict(self.by_id)
+        for iid in deleted:
+            by_id.pop(iid, None)
+        for record in upserts:
+            by_id[record.id] = record
+        return Corpus(tuple(by_id.values()), source=self.source)
+
     @cached_property
     def content_hash(self) -> str:
         """SHA-256 over the canonical JSON of all records, independent of order."""
@@ -81,8 +91,13 @@ def record_hash(record: Innovation) -> str:
 
 def corpus_hash(records: Iterable[Innovation]) -> str:
     """Order-independent hash of a set of records."""
+    return hashes_digest(record_hash(r) for r in records)
+
+
+def hashes_digest(hashes: Iterable[str]) -> str:
+    """The order-independent corpus hash from its records' hashes."""
     digest = hashlib.sha256()
-    for h in sorted(record_hash(r) for r in records):
+    for h in sorted(hashes):
         digest.update(h.encode())
     return digest.hexdigest()
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sqlite3
 import threading
+import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -86,6 +88,10 @@ class Replication(ReplicationIn):
     created_at: str
 
 
+class StoreUnavailableError(RuntimeError):
+    """The store cannot be written (read-only file or folder, full disk)."""
+
+
 class UnknownInnovationError(KeyError):
     """A write refers to an innovation id the store does not hold."""
 
@@ -111,6 +117,15 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._conn().executescript(SCHEMA)  # idempotent; executescript commits itself
+        self._conn().execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('store_id', ?)",
+                             (uuid.uuid4().hex,))
+
+    @property
+    def store_id(self) -> str:
+        """A random id fixed when the store was created: an index saved from another
+        store is never mistaken for this one's."""
+        row = self._conn().execute("SELECT value FROM meta WHERE key = 'store_id'").fetchone()
+        return str(row["value"])
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -122,16 +137,35 @@ class Store:
             self._local.conn = conn
         return conn
 
+    def check_writable(self) -> None:
+        """Raise StoreUnavailableError, naming the cause, unless writes can succeed."""
+        for path in (self.path, self.path.parent):
+            if path.exists() and not os.access(path, os.W_OK):
+                raise StoreUnavailableError(f"the store {path} is read-only; writes are "
+                                            "refused until it can be written")
+
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreUnavailableError(f"the store {self.path} cannot be written: {exc}") \
+                from None
         try:
             yield conn
+        except sqlite3.OperationalError as exc:
+            conn.execute("ROLLBACK")
+            raise StoreUnavailableError(f"the store {self.path} cannot be written: {exc}") \
+                from None
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        conn.execute("COMMIT")
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            raise StoreUnavailableError(f"the store {self.path} cannot be written: {exc}") \
+                from None
 
     @staticmethod
     def _log(conn: sqlite3.Connection, kind: str, ids: Iterable[str]) -> None:
@@ -170,6 +204,20 @@ class Store:
         row = self._conn().execute("SELECT data FROM innovations WHERE id = ?",
                                    (innovation_id,)).fetchone()
         return Innovation.model_validate(json.loads(row["data"])) if row else None
+
+    def get_many(self, ids: Iterable[str]) -> dict[str, Innovation]:
+        """The innovations among `ids` that exist, by id."""
+        wanted = list(dict.fromkeys(ids))
+        out: dict[str, Innovation] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            rows = self._conn().execute(
+                f"SELECT data FROM innovations WHERE id IN ({','.join('?' * len(chunk))})",
+                chunk).fetchall()
+            for r in rows:
+                record = Innovation.model_validate(json.loads(r["data"]))
+                out[record.id] = record
+        return out
 
     def innovations(self) -> list[Innovation]:
         """All innovations in id order."""
@@ -256,13 +304,21 @@ class Store:
         rows = self._conn().execute(sql + " ORDER BY id DESC", args).fetchall()
         return [Replication(**dict(r)) for r in rows]
 
-    def committed_replications(self) -> dict[str, int]:
-        """Distinct regions per innovation that signed an MoU or implemented it."""
+    def committed_replications(self, ids: Iterable[str] | None = None) -> dict[str, int]:
+        """Distinct regions per innovation that signed an MoU or implemented it (only for
+        `ids` when given)."""
         marks = ",".join("?" * len(COMMITTED_STAGES))
+        args: list[str] = [s.value for s in COMMITTED_STAGES]
+        where = ""
+        if ids is not None:
+            wanted = list(dict.fromkeys(ids))
+            if not wanted:
+                return {}
+            where = f" AND innovation_id IN ({','.join('?' * len(wanted))})"
+            args += wanted
         rows = self._conn().execute(
             f"SELECT innovation_id, COUNT(DISTINCT lower(region)) AS n FROM replications "
-            f"WHERE stage IN ({marks}) GROUP BY innovation_id",
-            tuple(s.value for s in COMMITTED_STAGES)).fetchall()
+            f"WHERE stage IN ({marks}){where} GROUP BY innovation_id", args).fetchall()
         return {r["innovation_id"]: int(r["n"]) for r in rows}
 
     def corpus(self) -> Corpus:

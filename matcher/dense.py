@@ -1,4 +1,10 @@
-"""Dense channel: FAISS inner-product search over unit vectors with stable integer ids."""
+"""Dense channel: inner-product search over unit vectors with stable integer ids.
+
+An index is never mutated: `changed` returns a new one that shares the large base segment
+and adds a small delta segment plus a set of removed ids, so a write costs its delta, not a
+copy of every vector (docs/performance.md). Exact search is plain numpy over the one copy
+of the vectors; IVF search uses FAISS, whose lists hold the vectors instead.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-# Up to this many vectors an exact flat index answers in a few milliseconds on 2 cores
+# Up to this many vectors exact search answers in a few milliseconds on 2 cores
 # (see docs/performance.md); above it an IVF index is used, with recall measured there.
 EXACT_MAX = 20_000
 KINDS = ("auto", "flat", "ivf")
@@ -50,8 +56,25 @@ def ivf_nlist(count: int) -> int:
     return max(1, int(4 * math.sqrt(count)))
 
 
+COMPACT_MIN = 1_000  # delta rows or removed base rows that trigger a merge into the base
+COMPACT_SHARE = 0.10  # ... or this share of the base, whichever is larger
+
+
+def top_hits(scores: np.ndarray, ids: np.ndarray, n: int) -> Hits:
+    """The n best (score descending, then id) of parallel score and id arrays."""
+    if n < len(scores):
+        part = np.argpartition(-scores, n - 1)[:n]
+        # Ties at the cut-off: keep every row scoring as much as the n-th, then sort.
+        cut = scores[part].min()
+        part = np.flatnonzero(scores >= cut)
+        scores, ids = scores[part], ids[part]
+    order = np.lexsort((ids, -scores))[:n]
+    return Hits(scores[order].astype(np.float32), ids[order].astype(np.int64))
+
+
 class DenseIndex:
-    """A FAISS index plus its vectors, addressable by stable int64 ids."""
+    """Unit vectors addressable by stable int64 ids: a base segment, removed ids and a
+    small delta segment. Immutable; `changed` and `fitted` return new indexes."""
 
     def __init__(self, dim: int, kind: str = "flat", nprobe: int = 32) -> None:
         if kind not in ("flat", "ivf"):
@@ -59,10 +82,13 @@ class DenseIndex:
         self.dim = dim
         self.kind = kind
         self.nprobe = nprobe
-        self._index = None
-        self._vectors = np.zeros((0, dim), dtype=np.float32)
-        self._ids = np.zeros(0, dtype=np.int64)
-        self._row: dict[int, int] = {}
+        self._faiss = None  # IVF over the base segment (holds its vectors); None when flat
+        self._base_vecs = np.zeros((0, dim), dtype=np.float32)  # flat only
+        self._base_ids = np.zeros(0, dtype=np.int64)
+        self._alive = np.zeros(0, dtype=bool)
+        self._delta_vecs = np.zeros((0, dim), dtype=np.float32)
+        self._delta_ids = np.zeros(0, dtype=np.int64)
+        self._row: dict[int, int] = {}  # id -> base row (>= 0) or -(delta row + 1)
 
     @staticmethod
     def choose_kind(count: int, kind: str = "auto", exact_max: int = EXACT_MAX) -> str:
@@ -79,112 +105,174 @@ class DenseIndex:
         wanted = self.choose_kind(len(self), kind, exact_max)
         if wanted == self.kind or not len(self):
             return self
-        return DenseIndex.build(self._vectors, self._ids, kind=wanted, nprobe=self.nprobe)
+        return DenseIndex.build(self.vectors, self.ids, kind=wanted, nprobe=self.nprobe)
 
     @classmethod
     def build(cls, vectors: np.ndarray, ids: Iterable[int], kind: str = "auto",
               nprobe: int = 32) -> DenseIndex:
         """Index `vectors` (unit rows) under the given integer ids."""
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, vectors.shape[-1])
         ids_arr = np.asarray(list(ids), dtype=np.int64)
+        if len(set(ids_arr.tolist())) != len(ids_arr):
+            raise ValueError("ids already present or repeated")
         index = cls(vectors.shape[1], cls.choose_kind(len(ids_arr), kind), nprobe)
-        index._index = index._new_faiss(vectors)
-        index.add(vectors, ids_arr)
+        index._set_base(vectors, ids_arr)
         return index
 
-    def _new_faiss(self, training: np.ndarray):
+    def _set_base(self, vectors: np.ndarray, ids: np.ndarray) -> None:
+        self._base_ids, self._alive = ids, np.ones(len(ids), dtype=bool)
+        if self.kind == "flat":
+            self._base_vecs = vectors
+        else:
+            self._faiss = self._new_ivf(vectors)
+            self._faiss.add_with_ids(vectors, ids)
+        self._row = {int(i): n for n, i in enumerate(ids)}
+
+    def _new_ivf(self, training: np.ndarray):
         import faiss
 
-        if self.kind == "flat":
-            return faiss.IndexIDMap2(faiss.IndexFlatIP(self.dim))
         # FAISS wants ~39 training points per list; small forced-IVF corpora get fewer lists.
         nlist = max(1, min(ivf_nlist(len(training)), len(training) // 39))
         quantizer = faiss.IndexFlatIP(self.dim)
         ivf = faiss.IndexIVFFlat(quantizer, self.dim, nlist, faiss.METRIC_INNER_PRODUCT)
         ivf.train(training)
         ivf.nprobe = self.nprobe
+        ivf.set_direct_map_type(faiss.DirectMap.Hashtable)  # reconstruct by id
         return ivf
 
     def __len__(self) -> int:
-        return len(self._ids)
+        return len(self._row)
 
     @property
     def ids(self) -> np.ndarray:
-        """Integer ids in storage order."""
-        return self._ids
+        """Live integer ids: base rows in order, then the delta."""
+        return np.concatenate([self._base_ids[self._alive], self._delta_ids])
 
     @property
     def vectors(self) -> np.ndarray:
-        """Stored vectors in the order of `ids`."""
-        return self._vectors
+        """A copy of the live vectors in the order of `ids` (for rebuilds, not queries)."""
+        if self.kind == "flat":
+            base = self._base_vecs[self._alive]
+        else:
+            base = np.stack([self._faiss.reconstruct(int(i))
+                             for i in self._base_ids[self._alive]]) \
+                if self._alive.any() else np.zeros((0, self.dim), np.float32)
+        return np.vstack([base, self._delta_vecs]).astype(np.float32)
 
     def vector(self, int_id: int) -> np.ndarray:
-        """The stored vector of one id."""
-        return self._vectors[self._row[int(int_id)]]
+        """The stored vector of one id (KeyError when absent)."""
+        row = self._row[int(int_id)]
+        if row < 0:
+            return self._delta_vecs[-row - 1]
+        if self.kind == "flat":
+            return self._base_vecs[row]
+        return self._faiss.reconstruct(int(int_id))
 
-    def copy(self) -> DenseIndex:
-        """An independent copy: changing it never disturbs searches on this one."""
-        import faiss
-
+    def changed(self, removed: Iterable[int] = (), vectors: np.ndarray | None = None,
+                ids: Iterable[int] = ()) -> DenseIndex:
+        """A new index without `removed` (unknown ids are ignored) and with `vectors` added
+        under new `ids` (an id still present is an error)."""
+        gone = {int(i) for i in removed if int(i) in self._row}
+        ids_arr = np.asarray(list(ids), dtype=np.int64)
+        clash = [int(i) for i in ids_arr if int(i) in self._row and int(i) not in gone]
+        if clash or len(set(ids_arr.tolist())) != len(ids_arr):
+            raise ValueError(f"ids already present or repeated: {clash[:5]}")
         twin = DenseIndex(self.dim, self.kind, self.nprobe)
-        twin._index = faiss.clone_index(self._index)
-        twin._vectors, twin._ids = self._vectors.copy(), self._ids.copy()
-        twin._row = dict(self._row)
-        return twin
+        twin._faiss, twin._base_vecs, twin._base_ids = self._faiss, self._base_vecs, \
+            self._base_ids
+        twin._alive = self._alive.copy()
+        base_gone = [self._row[i] for i in gone if self._row[i] >= 0]
+        twin._alive[base_gone] = False
+        keep = ~np.isin(self._delta_ids, np.fromiter(gone, np.int64, len(gone)))
+        add = (np.zeros((0, self.dim), np.float32) if vectors is None
+               else np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, self.dim))
+        if len(add) != len(ids_arr):
+            raise ValueError(f"{len(add)} vectors for {len(ids_arr)} ids")
+        twin._delta_vecs = np.vstack([self._delta_vecs[keep], add])
+        twin._delta_ids = np.concatenate([self._delta_ids[keep], ids_arr])
+        row = {i: r for i, r in self._row.items() if r >= 0 and i not in gone}
+        row.update({int(i): -(n + 1) for n, i in enumerate(twin._delta_ids)})
+        twin._row = row
+        return twin.compacted() if twin._needs_compaction() else twin
 
-    def add(self, vectors: np.ndarray, ids: np.ndarray) -> None:
-        """Add vectors under new ids (an existing id is an error)."""
-        ids = np.asarray(ids, dtype=np.int64)
-        dupes = [int(i) for i in ids if int(i) in self._row]
-        if dupes or len(set(ids.tolist())) != len(ids):
-            raise ValueError(f"ids already present or repeated: {dupes[:5]}")
-        if len(ids) == 0:
-            return
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        self._index.add_with_ids(vectors, ids)
-        start = len(self._ids)
-        self._vectors = np.vstack([self._vectors, vectors])
-        self._ids = np.concatenate([self._ids, ids])
-        self._row.update({int(i): start + n for n, i in enumerate(ids)})
+    def _needs_compaction(self) -> bool:
+        limit = max(COMPACT_MIN, int(COMPACT_SHARE * len(self._base_ids)))
+        return len(self._delta_ids) > limit or int((~self._alive).sum()) > limit
 
-    def remove(self, ids: Iterable[int]) -> None:
-        """Remove ids (unknown ids are ignored)."""
+    def compacted(self) -> DenseIndex:
+        """The same vectors with the delta merged into the base and removed rows dropped
+        (IVF keeps its trained lists: no retraining)."""
+        if not len(self._delta_ids) and self._alive.all():
+            return self
+        twin = DenseIndex(self.dim, self.kind, self.nprobe)
+        if self.kind == "flat" or not len(self._base_ids):
+            twin = DenseIndex.build(self.vectors, self.ids, kind=self.kind, nprobe=self.nprobe)
+            return twin
         import faiss
 
-        gone = {int(i) for i in ids if int(i) in self._row}
-        if not gone:
-            return
-        self._index.remove_ids(faiss.IDSelectorBatch(np.fromiter(gone, dtype=np.int64)))
-        keep = np.array([int(i) not in gone for i in self._ids], dtype=bool)
-        self._vectors, self._ids = self._vectors[keep], self._ids[keep]
-        self._row = {int(i): n for n, i in enumerate(self._ids)}
+        ivf = faiss.clone_index(self._faiss)
+        dead = self._base_ids[~self._alive]
+        if len(dead):
+            ivf.remove_ids(faiss.IDSelectorArray(len(dead), faiss.swig_ptr(dead)))
+        if len(self._delta_ids):
+            ivf.add_with_ids(self._delta_vecs, self._delta_ids)
+        twin._faiss = ivf
+        twin._base_ids = np.concatenate([self._base_ids[self._alive], self._delta_ids])
+        twin._alive = np.ones(len(twin._base_ids), dtype=bool)
+        twin._row = {int(i): n for n, i in enumerate(twin._base_ids)}
+        return twin
 
     def search(self, query: np.ndarray, n: int, allowed: np.ndarray | None = None) -> Hits:
         """Top-n ids by inner product, optionally only among `allowed` ids."""
-        import faiss
-
-        pool = len(self._ids) if allowed is None else len(allowed)
+        pool = len(self) if allowed is None else len(allowed)
         n = min(n, pool)
         if n <= 0:
             return Hits(np.zeros(0, np.float32), np.zeros(0, np.int64))
-        q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
-        params = None
-        if allowed is not None:
-            selector = faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64))
-            params = (faiss.SearchParametersIVF(sel=selector, nprobe=self.nprobe)
-                      if self.kind == "ivf" else faiss.SearchParameters(sel=selector))
-        scores, ids = self._index.search(q, n, params=params)
-        found = ids[0] >= 0
-        return Hits(scores[0][found], ids[0][found])
+        q = np.ascontiguousarray(query.reshape(-1), dtype=np.float32)
+        allowed_arr = None if allowed is None else np.asarray(allowed, dtype=np.int64)
+        base = self._search_base(q, n, allowed_arr)
+        if not len(self._delta_ids):
+            return base
+        d_scores, d_ids = self._delta_vecs @ q, self._delta_ids
+        if allowed_arr is not None:
+            keep = np.isin(d_ids, allowed_arr)
+            d_scores, d_ids = d_scores[keep], d_ids[keep]
+        return top_hits(np.concatenate([base.scores, d_scores.astype(np.float32)]),
+                        np.concatenate([base.ids, d_ids]), n)
 
-    def save(self, folder: Path) -> None:
-        """Write the FAISS index, vectors and ids as plain files."""
+    def _search_base(self, q: np.ndarray, n: int, allowed: np.ndarray | None) -> Hits:
+        if not len(self._base_ids):
+            return Hits(np.zeros(0, np.float32), np.zeros(0, np.int64))
+        if self.kind == "flat":
+            keep = self._alive if allowed is None else self._alive & np.isin(self._base_ids,
+                                                                             allowed)
+            return top_hits((self._base_vecs[keep] @ q).astype(np.float32),
+                            self._base_ids[keep], n)
         import faiss
 
+        dead = int((~self._alive).sum())
+        params = None
+        if allowed is not None:
+            params = faiss.SearchParametersIVF(sel=faiss.IDSelectorBatch(allowed),
+                                               nprobe=self.nprobe)
+        k = min(n + dead, len(self._base_ids))
+        scores, ids = self._faiss.search(q.reshape(1, -1), k, params=params)
+        found = [(s, i) for s, i in zip(scores[0], ids[0], strict=True)
+                 if i >= 0 and self._row.get(int(i), -1) >= 0]
+        return Hits(np.array([s for s, _ in found], np.float32)[:n],
+                    np.array([i for _, i in found], np.int64)[:n])
+
+    def save(self, folder: Path) -> None:
+        """Write the compacted index as plain files (and FAISS's own file for IVF)."""
+        import faiss
+
+        index = self.compacted()
         folder.mkdir(parents=True, exist_ok=True)
-        faiss.write_index(self._index, str(folder / "dense.faiss"))
-        np.save(folder / "vectors.npy", self._vectors, allow_pickle=False)
-        np.save(folder / "ids.npy", self._ids, allow_pickle=False)
+        if index.kind == "flat":
+            np.save(folder / "vectors.npy", index._base_vecs, allow_pickle=False)
+        else:
+            faiss.write_index(index._faiss, str(folder / "dense.faiss"))
+        np.save(folder / "ids.npy", index._base_ids, allow_pickle=False)
         (folder / "dense.json").write_text(json.dumps(
             {"dim": self.dim, "kind": self.kind, "nprobe": self.nprobe}), encoding="utf-8")
 
@@ -195,10 +283,17 @@ class DenseIndex:
 
         meta = json.loads((folder / "dense.json").read_text(encoding="utf-8"))
         index = cls(meta["dim"], meta["kind"], meta["nprobe"])
-        index._index = faiss.read_index(str(folder / "dense.faiss"))
-        if index.kind == "ivf":
-            index._index.nprobe = index.nprobe
-        index._vectors = np.load(folder / "vectors.npy", allow_pickle=False)
-        index._ids = np.load(folder / "ids.npy", allow_pickle=False)
-        index._row = {int(i): n for n, i in enumerate(index._ids)}
+        ids = np.load(folder / "ids.npy", allow_pickle=False)
+        if index.kind == "flat":
+            vectors = np.load(folder / "vectors.npy", allow_pickle=False)
+            if vectors.shape != (len(ids), index.dim):
+                raise ValueError(f"{folder}: {vectors.shape} vectors for {len(ids)} ids")
+            index._base_vecs = vectors
+        else:
+            index._faiss = faiss.read_index(str(folder / "dense.faiss"))
+            index._faiss.nprobe = index.nprobe
+            if index._faiss.ntotal != len(ids):
+                raise ValueError(f"{folder}: {index._faiss.ntotal} vectors for {len(ids)} ids")
+        index._base_ids, index._alive = ids, np.ones(len(ids), dtype=bool)
+        index._row = {int(i): n for n, i in enumerate(ids)}
         return index

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from corpus.loader import Corpus
-from matcher.explain import explain, explain_similar, informative_stems
+from matcher.explain import Informative, explain, explain_similar
 from matcher.features import (
     PairInputs,
     coverage,
@@ -87,6 +87,30 @@ class _Vocabulary:
             self._acronyms is not None and self._acronyms.knows(stem)))
 
 
+class _DocFreq:
+    """Document frequency of stems, read from the lexical index (a Mapping-like view)."""
+
+    def __init__(self, lexical) -> None:
+        self._lexical = lexical
+
+    def get(self, stem: str, default: int = 0) -> int:
+        """Documents containing `stem`."""
+        return self._lexical.df(stem) or default
+
+    def __contains__(self, stem: object) -> bool:
+        return isinstance(stem, str) and self._lexical.knows(stem)
+
+
+def top_rows(scores: np.ndarray, depth: int) -> np.ndarray:
+    """Positions of the `depth` highest positive scores, best first (ties by position)."""
+    positive = np.flatnonzero(scores > 0)
+    if len(positive) > depth:
+        cut = np.partition(scores[positive], len(positive) - depth)[len(positive) - depth]
+        positive = positive[scores[positive] >= cut]
+    order = np.lexsort((positive, -scores[positive]))
+    return positive[order][:depth]
+
+
 class LRU(OrderedDict):
     """A tiny thread-safe least-recently-used cache."""
 
@@ -133,34 +157,41 @@ class Recommender:
         self.gate = gate
         self.candidates = candidates
         self._query_vectors = LRU(cache_size)
-        self._lexical_row = {iid: n for n, iid in enumerate(index.lexical_rows)}
-        self._str_id = {v: k for k, v in index.int_ids.items()}
-        recorded = recorded_replications or {}
-        # Replications known from sources plus those recorded at forums (MoU or implemented).
-        self.replications = {r.id: r.known_replications + recorded.get(r.id, 0) for r in corpus}
-        self._priors = {r.id: proven_prior(r.award_tier, self.replications[r.id])
-                        for r in corpus}
-        self._centroids = self._sector_centroids()
-        vectors = index.dense.vectors
-        self._centroid = (vectors.mean(axis=0) if len(vectors)
-                          else np.zeros(index.dense.dim, np.float32))
-        self._token_sets = {i: frozenset(t) for i, t in index.tokens.items()}
-        self._df: dict[str, int] = {}
-        for tokens in self._token_sets.values():
-            for stem in tokens:
-                self._df[stem] = self._df.get(stem, 0) + 1
-        self.informative = informative_stems(self._df, len(self._token_sets))
+        self._str_id = index.str_ids
+        self._recorded = recorded_replications or {}
+        self._prior_memo: dict[str, float] = {}
+        # Nothing here is proportional to the corpus: a write builds a new Recommender.
+        self._df = _DocFreq(index.lexical)
+        self.informative = Informative(index.lexical.df, index.lexical.doc_count)
+        codes = sorted(c for c in index.sector_sums if c != "lainnya")
+        if codes:
+            mat = np.stack([index.sector_sums[c][0] / index.sector_sums[c][1] for c in codes])
+            mat = mat / np.maximum(np.linalg.norm(mat, axis=1, keepdims=True), 1e-12)
+        else:
+            mat = np.zeros((0, index.dense.dim))
+        self._centroids = (codes, mat.astype(np.float32))
+        total = sum((v for v, _ in index.sector_sums.values()), np.zeros(index.dense.dim))
+        count = sum(c for _, c in index.sector_sums.values())
+        self._centroid = (total / count if count else total).astype(np.float32)
 
-    def _sector_centroids(self) -> tuple[list[str], np.ndarray]:
-        groups: dict[str, list[np.ndarray]] = {}
-        for record in self.corpus:
-            groups.setdefault(record.sector, []).append(
-                self.index.dense.vector(self.index.int_ids[record.id]))
-        codes = sorted(c for c in groups if c != "lainnya")
-        if not codes:
-            return [], np.zeros((0, self.index.dense.dim), np.float32)
-        mat = np.stack([np.mean(groups[c], axis=0) for c in codes])
-        return codes, mat / np.maximum(np.linalg.norm(mat, axis=1, keepdims=True), 1e-12)
+    def replications_of(self, innovation_id: str) -> int:
+        """Known replications: from sources plus those recorded at forums (MoU or
+        implemented)."""
+        record = self.corpus.by_id[innovation_id]
+        return record.known_replications + self._recorded.get(innovation_id, 0)
+
+    def prior(self, innovation_id: str) -> float:
+        """The "proven" prior of one innovation (award tier and replications)."""
+        value = self._prior_memo.get(innovation_id)
+        if value is None:
+            record = self.corpus.by_id[innovation_id]
+            value = proven_prior(record.award_tier, self.replications_of(innovation_id))
+            self._prior_memo[innovation_id] = value
+        return value
+
+    def tokens_of(self, innovation_id: str) -> frozenset[str]:
+        """The stems a document is indexed under."""
+        return frozenset(self.index.tokens[innovation_id])
 
     @property
     def calibrated(self) -> bool:
@@ -220,12 +251,11 @@ class Recommender:
         hits = self.index.dense.search(vector, depth, allowed_ints)
         dense_ids = [self._str_id[int(i)] for i in hits.ids]
         mask = None
-        if allowed is not None:
-            mask = np.zeros(self.index.lexical.doc_count, dtype=bool)
-            mask[[self._lexical_row[i] for i in allowed]] = True
+        if allowed_ints is not None:
+            mask = np.zeros(self.index.lexical.size, dtype=bool)
+            mask[allowed_ints[allowed_ints < len(mask)]] = True
         lex_all = self.index.lexical.scores(stems, mask)
-        lex_top = [r for r in np.argsort(-lex_all, kind="stable")[:depth] if lex_all[r] > 0]
-        lex_ids = [self.index.lexical_rows[r] for r in lex_top]
+        lex_ids = [self._str_id[int(r)] for r in top_rows(lex_all, depth)]
         ids = list(dict.fromkeys(dense_ids + lex_ids))
         vectors = np.stack([self.index.dense.vector(self.index.int_ids[i]) for i in ids]) \
             if ids else np.zeros((0, self.index.dense.dim), np.float32)
@@ -234,7 +264,7 @@ class Recommender:
         return Candidates(
             ids=ids,
             dense=vectors @ vector if ids else np.zeros(0),
-            lexical=np.array([lex_all[self._lexical_row[i]] for i in ids], dtype=np.float64),
+            lexical=np.array([lex_all[self.index.int_ids[i]] for i in ids], dtype=np.float64),
             dense_ranks=np.array([dense_rank.get(i, 0) for i in ids], dtype=np.int64),
             lexical_ranks=np.array([lex_rank.get(i, 0) for i in ids], dtype=np.int64),
             lang=lang, vectors=vectors, depth=depth,
@@ -244,8 +274,8 @@ class Recommender:
                     ) -> PairInputs:
         """What the relevance features need about one query's candidates."""
         base = list(dict.fromkeys(stems))
-        idf = idf_weights(base, self._df, len(self._token_sets))
-        docs = [self._token_sets[i] for i in cands.ids]
+        idf = idf_weights(base, self._df, self.index.lexical.doc_count)
+        docs = [self.tokens_of(i) for i in cands.ids]
         share, matched, missing = coverage(idf, self.informative, docs)
         records = [self.corpus.by_id[i] for i in cands.ids]
         sectors = self.sector_distribution(vector)
@@ -274,7 +304,7 @@ class Recommender:
 
     def priors(self, ids: Sequence[str]) -> np.ndarray:
         """The proven prior of each id."""
-        return np.array([self._priors[i] for i in ids], dtype=np.float64)
+        return np.array([self.prior(i) for i in ids], dtype=np.float64)
 
     def query_stems(self, text: str) -> tuple[list[Term], list[str]]:
         """(terms for explanations, stems with acronym expansions for BM25)."""
@@ -364,8 +394,8 @@ class Recommender:
             dense=ChannelScore(float(cands.dense[n]), int(cands.dense_ranks[n]) or None),
             lexical=ChannelScore(float(cands.lexical[n]), int(cands.lexical_ranks[n]) or None),
             prior=prior, probability=probability, level=match,
-            explanation=explain(item, terms, self._token_sets[iid], self.informative,
-                                sectors, self.replications[iid]))
+            explanation=explain(item, terms, self.tokens_of(iid), self.informative,
+                                sectors, self.replications_of(iid)))
 
     def similar(self, innovation_id: str, *, k: int = 10,
                 filters: Filters | None = None) -> tuple[Recommendation, ...]:
@@ -374,12 +404,16 @@ class Recommender:
             raise KeyError(f"unknown innovation id {innovation_id!r}")
         vector = self.index.dense.vector(self.index.int_ids[innovation_id])
         passing = self._allowed(filters or Filters())
-        allowed = [i for i in (list(self.corpus.by_id) if passing is None else passing)
-                   if i != innovation_id]
-        if not allowed:
-            return ()
-        allowed_ints = np.array([self.index.int_ids[i] for i in allowed], dtype=np.int64)
-        hits = self.index.dense.search(vector, k, allowed_ints)
+        if passing is None:  # every other innovation: search one more and drop the source
+            hits = self.index.dense.search(vector, k + 1)
+            keep = hits.ids != self.index.int_ids[innovation_id]
+            hits = type(hits)(hits.scores[keep][:k], hits.ids[keep][:k])
+        else:
+            allowed = [i for i in passing if i != innovation_id]
+            if not allowed:
+                return ()
+            hits = self.index.dense.search(
+                vector, k, np.array([self.index.int_ids[i] for i in allowed], dtype=np.int64))
         source = self.corpus.by_id[innovation_id]
         source_terms = self.analyzer.terms(source.document_text())
         out = []
@@ -388,8 +422,8 @@ class Recommender:
             item = self.corpus.by_id[iid]
             out.append(Recommendation(
                 innovation=item, score=float(score), dense=ChannelScore(float(score), rank),
-                lexical=ChannelScore(0.0, None), prior=self._priors[iid], probability=None,
+                lexical=ChannelScore(0.0, None), prior=self.prior(iid), probability=None,
                 level=None,
-                explanation=explain_similar(item, source, source_terms, self._token_sets[iid],
-                                            self.informative, self.replications[iid])))
+                explanation=explain_similar(item, source, source_terms, self.tokens_of(iid),
+                                            self.informative, self.replications_of(iid))))
         return tuple(out)

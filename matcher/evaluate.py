@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from corpus.loader import json_lines
-from matcher.engine import Candidates, Recommender, rank_candidates, relevance_order
+from matcher.engine import Candidates, Recommender, rank_candidates, relevance_order, top_rows
 from matcher.hybrid import FusionParams
 
 
@@ -168,12 +168,11 @@ def prepare(rec: Recommender, queries: Sequence[EvalQuery], depth: int = 100
         accepted = rec.accepts(query.text, terms) and not rec.off_domain(vector)
         cands = rec.candidates_for(vector, stems, None, rec.candidates,
                                    rec.language(query.text))
-        lexical = rec.index.lexical.scores(stems)
-        lex_order = [r for r in np.argsort(-lexical, kind="stable")[:depth] if lexical[r] > 0]
+        lex_order = top_rows(rec.index.lexical.scores(stems), depth)
         probs = (rec.probabilities(vector, stems, cands)
                  if rec.calibrated and cands.ids else None)
         runs.append(QueryRun(query, vector, accepted, cands, rec.dense_ranking(vector, depth),
-                             [rec.index.lexical_rows[r] for r in lex_order], probs))
+                             [rec.index.str_ids[int(r)] for r in lex_order], probs))
     return runs
 
 

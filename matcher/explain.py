@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Container, Mapping, Sequence
 
 from corpus.awards import TIER_LABEL, AwardTier
 from corpus.schema import Innovation
@@ -25,6 +25,21 @@ baik buruk kondisi kurangnya
 """.split())
 
 
+class Informative:
+    """Membership view of `informative_stems` over a live document-frequency function, so
+    a new corpus snapshot costs nothing until a stem is looked up."""
+
+    def __init__(self, df: Callable[[str], int], n_docs: int,
+                 max_share: float = MAX_DOC_SHARE) -> None:
+        self._df = df
+        self._limit = max(1, int(max_share * n_docs))
+
+    def __contains__(self, stem: object) -> bool:
+        return (isinstance(stem, str) and 0 < self._df(stem) <= self._limit
+                and len(stem) >= MIN_STEM_LENGTH and not stem.isdigit()
+                and stem not in _GENERIC)
+
+
 def informative_stems(df: Mapping[str, int], n_docs: int,
                       max_share: float = MAX_DOC_SHARE) -> frozenset[str]:
     """Stems rare enough in the corpus to explain a match."""
@@ -35,7 +50,7 @@ def informative_stems(df: Mapping[str, int], n_docs: int,
 
 
 def matched_terms(query_terms: Sequence[Term], doc_stems: Collection[str],
-                  informative: Collection[str]) -> tuple[str, ...]:
+                  informative: Container[str]) -> tuple[str, ...]:
     """Informative query words, as the user wrote them, whose stems occur in the document."""
     seen: dict[str, None] = {}
     for term in query_terms:
@@ -68,7 +83,7 @@ def _explanation(item: Innovation, words: tuple[str, ...], sector_match: bool,
 
 
 def explain(item: Innovation, query_terms: Sequence[Term], doc_stems: Collection[str],
-            informative: Collection[str], query_sectors: Collection[str],
+            informative: Container[str], query_sectors: Collection[str],
             replications: int | None = None) -> Explanation:
     """Why one innovation was recommended for a problem statement (its match level is a
     field of the recommendation, shown beside the reasons)."""
@@ -89,7 +104,7 @@ def explain(item: Innovation, query_terms: Sequence[Term], doc_stems: Collection
 
 
 def explain_similar(item: Innovation, source: Innovation, source_terms: Sequence[Term],
-                    doc_stems: Collection[str], informative: Collection[str],
+                    doc_stems: Collection[str], informative: Container[str],
                     replications: int | None = None) -> Explanation:
     """Why one innovation resembles another (no user words involved)."""
     replications = item.known_replications if replications is None else replications

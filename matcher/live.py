@@ -1,55 +1,79 @@
-"""A live engine over the durable store: the index follows every write, crash-safely."""
+"""The engine over the durable store: one immutable state per store generation.
+
+Every process opens it the same way (the server, the CLI, forum planning): the store is the
+truth; the index on disk is derived from it and only saves start-up time. A write goes to the
+store first; the state then follows by replaying the store's change log, encoding and
+tokenising only the records that changed. The saved index is refreshed in the background and
+replayed forward on the next start, so a crash between the two loses nothing.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import TypeVar
 
 from corpus.loader import Corpus
-from corpus.store import Store
+from corpus.store import Store, StoreUnavailableError
 from matcher.config import Settings
 from matcher.dense import set_search_threads
 from matcher.engine import Recommender
 from matcher.gate import LanguageGate
 from matcher.index import (
-    IndexDamagedError,
-    IndexMismatchError,
-    IndexMissingError,
     ReplikaIndex,
+    apply_changes,
     build_index,
-    load_index,
     make_analyzer,
     save_index,
     sync_index,
 )
-from matcher.session import embedding_cache, load_settings_corpus, open_relevance
-from matcher.text import ANALYZER_VERSION
+from matcher.session import (
+    embedding_cache,
+    load_settings_corpus,
+    load_usable_index,
+    open_relevance,
+)
+from matcher.text import Analyzer
 from models import Embedder, create_embedder
 from models.cache import EmbeddingCache
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+REPLAY_MAX_SHARE = 0.25  # replay the change log unless it touches more of the corpus
+SAVE_DELAY = 1.0  # seconds of quiet after a write before the index is saved
+
+
+@dataclass(frozen=True)
+class EngineState:
+    """Everything one request needs, as of one store generation; never mutated."""
+
+    generation: int
+    corpus: Corpus
+    index: ReplikaIndex
+    analyzer: Analyzer
+    recorded: Mapping[str, int]  # committed replications recorded in the store
+    recommender: Recommender
+
 
 class LiveEngine:
-    """Store + index + recommender; writes go to the store first, then the index follows.
-
-    A crash between the two loses nothing: on start the index manifest is compared with the
-    store (count and content hash) and the index is brought up to date.
-    """
+    """Store + current state; writes go to the store first, then the state follows."""
 
     def __init__(self, settings: Settings, store: Store, embedder: Embedder | None = None):
         self.settings = settings
         self.store = store
         self.embedder = embedder or create_embedder(settings.model)
         self._lock = threading.RLock()
-        self._recommender: Recommender | None = None
-        self._generation = -1  # the store generation the recommender reflects
+        self._state: EngineState | None = None
         self._relevance = open_relevance(settings, self.embedder.name)
         self._gate = LanguageGate()
         self._cache = embedding_cache(settings, self.embedder.dim)
+        self._saved_generation = -1
+        self._dirty = threading.Event()
+        self._stop = threading.Event()
+        self._saver: threading.Thread | None = None
 
     @property
     def embedding_cache(self) -> EmbeddingCache:
@@ -57,102 +81,185 @@ class LiveEngine:
         return self._cache
 
     @property
-    def recommender(self) -> Recommender:
-        """The current recommender (replaced, never mutated, after each write)."""
-        if self._recommender is None:
+    def state(self) -> EngineState:
+        """The current state (replaced whole after each write)."""
+        if self._state is None:
             raise RuntimeError("engine not started")
-        return self._recommender
+        return self._state
+
+    @property
+    def recommender(self) -> Recommender:
+        """The current recommender (without catching up with other processes)."""
+        return self.state.recommender
+
+    @property
+    def generation(self) -> int:
+        """The store generation the current state reflects."""
+        return -1 if self._state is None else self._state.generation
 
     def start(self, seed: Corpus | None = None, *, fresh: bool = False) -> dict[str, int]:
-        """Seed an empty store, then load, build or sync the index to match the store
-        (`fresh`: build it anew whatever is on disk)."""
+        """Seed an empty store, then open the state: load the saved index and replay what
+        changed since it was saved, or build it (`fresh`: build it anew)."""
         set_search_threads(self.settings.search_threads)
         with self._lock:
             if self.store.needs_seed():
                 self.store.seed(seed or load_settings_corpus(self.settings))
-            return self._refresh(load=not fresh, fresh=fresh)
+            stats = self._open(fresh)
+            if stats.get("built") or any(stats.values()) or fresh:
+                self.flush()
+            else:
+                self._saved_generation = self.generation
+        return stats
 
-    @property
-    def generation(self) -> int:
-        """The store generation the current recommender reflects."""
-        return self._generation
-
-    def ready(self) -> bool:
-        """Whether the loaded index reflects the store's last write (two integers)."""
-        return self._recommender is not None and self._generation == self.store.generation()
-
-    def current(self) -> Recommender:
-        """The recommender, first caught up with writes other processes made to the store."""
-        if self._generation != self.store.generation():
-            with self._lock:
-                if self._generation != self.store.generation():
-                    self._refresh(load=False)
-        return self.recommender
-
-    def write(self, change: Callable[[Store], T]) -> T:
-        """Apply a store change (a transaction), then bring the index up to date."""
-        with self._lock:
-            result = change(self.store)
-            self._refresh(load=False)
-            return result
-
-    def _refresh(self, *, load: bool, fresh: bool = False) -> dict[str, int]:
-        # Read the generation first: a write that lands while the corpus is read makes the
-        # next request refresh once more, never leaves it behind.
+    def _open(self, fresh: bool) -> dict[str, int]:
         generation = self.store.generation()
         corpus = self.store.corpus()
+        recorded = self.store.committed_replications()
+        index = None if fresh else load_usable_index(self.settings, self.embedder)
         analyzer = make_analyzer(corpus)
-        index = None if fresh else self._current_index(load)
         if index is None:
             log.info("building the index of %d innovations", len(corpus))
             index = build_index(corpus, self.embedder, analyzer, kind=self.settings.index_kind,
-                                cache=self._cache, progress=self.settings.progress)
+                                cache=self._cache, progress=self.settings.progress,
+                                generation=generation)
             stats = {"built": len(corpus)}
         else:
-            index, stats = sync_index(index, corpus, self.embedder, analyzer, self._cache,
-                                      kind=self.settings.index_kind)
-        # Swap in the new recommender before touching the disk: readers never see a half-
-        # updated index, and a failed save only costs a resync on the next start.
-        self._recommender = Recommender(
-            corpus, index, self.embedder, analyzer, fusion=self.settings.fusion,
-            relevance=self._relevance, gate=self._gate, candidates=self.settings.candidates,
-            cache_size=self.settings.query_cache_size,
-            recorded_replications=self.store.committed_replications())
-        self._generation = generation
-        if load or fresh or any(stats.values()):
-            try:
-                save_index(index, self.settings.index_dir)
-                self._cache.save()
-            except OSError as exc:
-                log.error("could not save the index (%s); it is rebuilt from the store on "
-                          "the next start", exc)
+            replay = self._replayable(index, generation, len(corpus))
+            if replay is not None:
+                index, analyzer, stats = apply_changes(
+                    index, corpus, replay, self.embedder, analyzer, cache=self._cache,
+                    kind=self.settings.index_kind, generation=generation)
+            else:
+                index, analyzer, stats = sync_index(index, corpus, self.embedder, analyzer,
+                                                    self._cache, self.settings.index_kind,
+                                                    generation=generation)
+        self._install(generation, corpus, index, analyzer, recorded)
         return stats
 
-    def _current_index(self, load: bool) -> ReplikaIndex | None:
-        if not load and self._recommender is not None:
-            return self._recommender.index
-        try:
-            index = load_index(self.settings.index_dir)
-        except IndexMissingError:
+    def _replayable(self, index: ReplikaIndex, generation: int, size: int
+                    ) -> list[str] | None:
+        """Ids changed since the saved index, when the change log can tell; else None."""
+        m = index.manifest
+        if m.store_id != self.store.store_id or m.generation > generation:
             return None
-        except IndexDamagedError as exc:
-            log.warning("rebuilding the index from the store: %s", exc)
+        changes = self.store.changes_since(m.generation)
+        ids = [i for _, kind, changed in changes if kind != "replication" for i in changed]
+        if any(kind == "seed" for _, kind, _ in changes) or \
+                len(ids) > max(100, REPLAY_MAX_SHARE * size):
             return None
-        except IndexMismatchError as exc:
-            # The index is derived from the store: after an upgrade it is simply rebuilt.
-            log.info("rebuilding the index: %s", exc)
-            return None
-        if index.manifest.analyzer != ANALYZER_VERSION:
-            log.info("rebuilding the index: text analyzer changed")
-            return None
-        if index.manifest.model != self.embedder.name or index.manifest.dim != self.embedder.dim:
-            if not self.settings.rebuild:
-                raise IndexMismatchError(
-                    f"index at {self.settings.index_dir} was built with model "
-                    f"{index.manifest.model!r}, not {self.embedder.name!r}; pass --rebuild")
-            return None
-        return index
+        return ids
 
+    def _install(self, generation: int, corpus: Corpus, index: ReplikaIndex,
+                 analyzer: Analyzer, recorded: Mapping[str, int]) -> None:
+        rec = Recommender(
+            corpus, index, self.embedder, analyzer, fusion=self.settings.fusion,
+            relevance=self._relevance, gate=self._gate, candidates=self.settings.candidates,
+            cache_size=self.settings.query_cache_size, recorded_replications=recorded)
+        self._state = EngineState(generation, corpus, index, analyzer, recorded, rec)
+
+    def ready(self) -> bool:
+        """Whether the state reflects the store's last write (two integers)."""
+        return self._state is not None and self._state.generation == self.store.generation()
+
+    def current(self) -> Recommender:
+        """The recommender, first caught up with writes other processes made to the store."""
+        return self.snapshot().recommender
+
+    def snapshot(self) -> EngineState:
+        """The current state, first caught up with the store's change log."""
+        if self.generation != self.store.generation():
+            with self._lock:
+                if self.generation != self.store.generation():
+                    self._catch_up()
+        return self.state
+
+    def write(self, change: Callable[[Store], T]) -> T:
+        """Apply a store change (a transaction), then bring the state up to date."""
+        self.store.check_writable()
+        with self._lock:
+            result = change(self.store)
+            self._catch_up()
+            self._schedule_save()
+            return result
+
+    def _catch_up(self) -> None:
+        state = self.state
+        changes = self.store.changes_since(state.generation)
+        if not changes:
+            return
+        generation = changes[-1][0]
+        ids = list(dict.fromkeys(i for _, kind, changed in changes if kind != "replication"
+                                 for i in changed))
+        replicated = {i for _, kind, changed in changes if kind == "replication"
+                      for i in changed}
+        if any(kind == "seed" for _, kind, _ in changes) or \
+                len(ids) > max(100, REPLAY_MAX_SHARE * len(state.corpus)):
+            self._open(fresh=False)
+            return
+        corpus, index, analyzer = state.corpus, state.index, state.analyzer
+        if ids:
+            found = self.store.get_many(ids)
+            corpus = corpus.changed(found.values(), [i for i in ids if i not in found])
+            index, analyzer, _ = apply_changes(
+                index, corpus, ids, self.embedder, analyzer, cache=self._cache,
+                kind=self.settings.index_kind, generation=generation)
+        else:
+            index = apply_changes(index, corpus, (), self.embedder, analyzer,
+                                  generation=generation)[0]
+        self._install(generation, corpus, index, analyzer,
+                      self._recorded_after(state.recorded, replicated | set(ids)))
+
+    def _recorded_after(self, recorded: Mapping[str, int], ids: Iterable[str]
+                        ) -> dict[str, int]:
+        ids = set(ids)
+        if not ids:
+            return dict(recorded)
+        fresh = self.store.committed_replications(ids)
+        out = {i: n for i, n in recorded.items() if i not in ids}
+        out.update(fresh)
+        return out
+
+    # saving the derived index ---------------------------------------------------------
+
+    def _schedule_save(self) -> None:
+        if self._saver is None:
+            self._saver = threading.Thread(target=self._save_loop, name="replika-saver",
+                                           daemon=True)
+            self._saver.start()
+        self._dirty.set()
+
+    def _save_loop(self) -> None:
+        while not self._stop.is_set():
+            self._dirty.wait()
+            if self._stop.is_set():
+                break
+            # Let a burst of writes settle, then save once.
+            while self._dirty.is_set() and not self._stop.is_set():
+                self._dirty.clear()
+                self._stop.wait(SAVE_DELAY)
+            self.flush()
+
+    def flush(self) -> None:
+        """Save the current index and the embedding cache now (unless already saved)."""
+        state = self._state
+        if state is None or state.generation == self._saved_generation:
+            return
+        try:
+            save_index(state.index, self.settings.index_dir, store_id=self.store.store_id)
+            self._cache.save()
+            self._saved_generation = state.generation
+        except (OSError, StoreUnavailableError) as exc:
+            log.error("could not save the index (%s); it is rebuilt from the store on "
+                      "the next start", exc)
+
+    def close(self) -> None:
+        """Stop the background saver, save what is pending and close the store."""
+        self._stop.set()
+        self._dirty.set()
+        if self._saver is not None:
+            self._saver.join(timeout=60)
+        self.flush()
+        self.store.close()
 
 
 class StoreConflictError(ValueError):

@@ -22,7 +22,7 @@ from matcher.index import (
     save_index,
 )
 from matcher.relevance import RelevanceModel, default_relevance_dir, load_relevance
-from matcher.text import Analyzer
+from matcher.text import ANALYZER_VERSION, Analyzer
 from models import Embedder, create_embedder
 from models.cache import EmbeddingCache
 
@@ -72,28 +72,52 @@ def open_relevance(settings: Settings, model: str, index: ReplikaIndex | None = 
         return None
     relevance = load_relevance(folder)
     relevance.check(model)
-    if index is not None and relevance.manifest.corpus_hash != index.manifest.corpus_hash:
+    if index is not None and relevance.manifest.corpus_hash != index.corpus_hash:
         log.info("relevance model was fitted on corpus %s, the index holds %s",
-                 relevance.manifest.corpus_hash[:12], index.manifest.corpus_hash[:12])
+                 relevance.manifest.corpus_hash[:12], index.corpus_hash[:12])
     return relevance
+
+
+def load_usable_index(settings: Settings, embedder: Embedder) -> ReplikaIndex | None:
+    """The saved index if it can be used with `embedder`, else None (logged): a missing,
+    damaged or outdated index is derived data and is rebuilt, never fatal or trusted. An
+    index of another model is an error unless a rebuild was asked for."""
+    try:
+        index = load_index(settings.index_dir)
+    except IndexMissingError:
+        log.info("no index at %s; building it", settings.index_dir)
+        return None
+    except IndexDamagedError as exc:
+        log.warning("rebuilding the index: %s", exc)
+        return None
+    except IndexMismatchError as exc:
+        log.info("rebuilding the index: %s", exc)
+        return None
+    if index.manifest.analyzer != ANALYZER_VERSION:
+        log.info("rebuilding the index: text analyzer changed")
+        return None
+    if index.manifest.model != embedder.name or index.manifest.dim != embedder.dim:
+        if not settings.rebuild:
+            raise IndexMismatchError(
+                f"index at {settings.index_dir} was built with model "
+                f"{index.manifest.model!r}, not {embedder.name!r}; pass --rebuild")
+        return None
+    return index
 
 
 def open_index(settings: Settings, corpus: Corpus, embedder: Embedder,
                analyzer: Analyzer) -> ReplikaIndex:
-    """Load the index; build it when missing, rebuild on mismatch only if asked."""
-    try:
-        index = load_index(settings.index_dir)
-        index.check(corpus, embedder.name)
-        return index
-    except IndexMissingError:
-        log.info("no index at %s; building it", settings.index_dir)
-    except IndexDamagedError as exc:
-        # Derived from the corpus: a damaged index is rebuilt, never trusted or fatal.
-        log.warning("rebuilding the index: %s", exc)
-    except IndexMismatchError:
-        if not settings.rebuild:
-            raise
-        log.info("index at %s does not match; rebuilding", settings.index_dir)
+    """The index of an in-memory corpus (evaluation, relevance fitting): the saved one
+    when it holds exactly `corpus`, else built and saved."""
+    index = load_usable_index(settings, embedder)
+    if index is not None:
+        try:
+            index.check(corpus, embedder.name)
+            return index
+        except IndexMismatchError:
+            if not settings.rebuild:
+                raise
+            log.info("index at %s does not match; rebuilding", settings.index_dir)
     return build_and_save(settings, corpus, embedder, analyzer)
 
 

@@ -111,9 +111,23 @@ class Analyzer:
         self._stopwords = (_sastrawi_stopwords() - _KEEP) | _DOMAIN_STOPWORDS | _ENGLISH_STOPWORDS
         self._cache: dict[str, str] = {}
         self._indonesian_function_words = _sastrawi_stopwords() - _ENGLISH_STOPWORDS
-        self.acronyms = AcronymMap(
-            (self.base_stems(short), self.base_stems(long)) for short, long in acronym_pairs
-        )
+        self.acronyms = self._acronym_map(acronym_pairs)
+
+    def _acronym_map(self, pairs: Iterable[tuple[str, str]]) -> AcronymMap:
+        return AcronymMap((self.base_stems(short), self.base_stems(long))
+                          for short, long in pairs)
+
+    def with_acronyms(self, acronym_pairs: Iterable[tuple[str, str]]) -> Analyzer:
+        """An analyzer with another acronym table, sharing this one's stemmer and cache
+        (creating a stemmer loads its dictionary: too slow for every write)."""
+        twin = Analyzer.__new__(Analyzer)
+        twin.__dict__.update(self.__dict__)
+        twin.acronyms = self._acronym_map(acronym_pairs)
+        return twin
+
+    def acronym_stems(self, pairs: Iterable[tuple[str, str]]) -> set[str]:
+        """Every stem of the short and long forms of `pairs`."""
+        return {stem for short, long in pairs for stem in self.base_stems(f"{short} {long}")}
 
     def _stem(self, word: str) -> str:
         cached = self._cache.get(word)

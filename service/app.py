@@ -19,9 +19,12 @@ def create_app(config: ServiceConfig, engine: LiveEngine | None = None) -> FastA
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        if app.state.engine is None:
+        owned = app.state.engine is None
+        if owned:
             app.state.engine = open_engine(config.settings)
         yield
+        if owned:  # save the index the background saver has not saved yet
+            app.state.engine.close()
 
     app = FastAPI(title="Replika", version="1.0",
                   description="Recommends proven Indonesian public-service innovations that "

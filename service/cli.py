@@ -71,10 +71,11 @@ def cmd_index_build(args: argparse.Namespace, out: TextIO) -> int:
 
     settings = _settings(args)
     engine = open_engine(settings, fresh=True, corpus_must_match=args.corpus is not None)
-    m = engine.recommender.index.manifest
-    engine.store.close()
-    print(f"index built at {settings.index_dir}: {m.count} innovations, model {m.model} "
-          f"(dim {m.dim}), {m.dense_kind} FAISS index, corpus hash {m.corpus_hash[:12]}",
+    index = engine.recommender.index
+    m = index.manifest
+    engine.close()
+    print(f"index built at {settings.index_dir}: {len(index)} innovations, model {m.model} "
+          f"(dim {m.dim}), {m.dense_kind} dense index, corpus hash {index.corpus_hash[:12]}",
           file=out)
     return 0
 
@@ -84,7 +85,7 @@ def _open_engine(args: argparse.Namespace):
     from matcher.live import open_engine
 
     engine = open_engine(_settings(args), corpus_must_match=args.corpus is not None)
-    engine.store.close()
+    engine.close()  # what the command reads is in memory; nothing is written
     return engine
 
 

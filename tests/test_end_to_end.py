@@ -48,7 +48,7 @@ def test_english_query_reaches_indonesian_innovations(e5):
 @pytest.mark.real_model
 def test_index_manifest_guards_model(e5):
     assert e5.index.manifest.model == "e5-small"
-    assert e5.index.manifest.count == len(e5.corpus) == 280
+    assert len(e5.index) == len(e5.corpus) == 280
 
 
 @pytest.mark.real_model

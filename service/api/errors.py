@@ -9,6 +9,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from corpus.store import StoreUnavailableError
+
 
 class ApiError(Exception):
     """An error with an HTTP status, a stable code and a human message."""
@@ -56,6 +58,12 @@ def install_error_handlers(app: FastAPI) -> None:
         codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
         return error_response(exc.status_code, codes.get(exc.status_code, "http_error"),
                               str(exc.detail))
+
+    @app.exception_handler(StoreUnavailableError)
+    async def _store(_: Request, exc: StoreUnavailableError) -> JSONResponse:
+        response = error_response(503, "store_unavailable", str(exc))
+        response.headers["Retry-After"] = "60"
+        return response
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

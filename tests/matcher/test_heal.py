@@ -62,7 +62,7 @@ def test_a_damaged_index_file_is_refused_by_name(saved, how):
 
 @pytest.mark.parametrize("how", ["missing", "truncated", "zeroed"])
 @pytest.mark.parametrize("name", ["ids.json", "tokens.json", "dense/vectors.npy",
-                                  "dense/dense.faiss", "fields/vectors.npy", "manifest.json"])
+                                  "lexical/postings.npz", "fields/vectors.npy", "manifest.json"])
 def test_opening_rebuilds_a_damaged_index_and_answers_as_before(
         tmp_path, small_corpus, lenient_relevance_dir, caplog, name, how):
     from corpus.loader import save_corpus

@@ -27,7 +27,9 @@ def test_save_load_round_trip(tmp_path, small_corpus, hashing_embedder):
     index = build_index(small_corpus, hashing_embedder, analyzer)
     save_index(index, tmp_path / "idx")
     loaded = load_index(tmp_path / "idx")
-    assert replace(loaded.manifest, files={}) == index.manifest
+    assert replace(loaded.manifest, files={}, corpus_hash="", count=0) == index.manifest
+    assert loaded.manifest.corpus_hash == small_corpus.content_hash == loaded.corpus_hash
+    assert loaded.manifest.count == len(small_corpus)
     assert "manifest.json" not in loaded.manifest.files and loaded.manifest.files
     assert loaded.int_ids == index.int_ids and loaded.tokens == index.tokens
     q = hashing_embedder.encode_queries(["sampah"])[0]
@@ -75,13 +77,13 @@ def test_open_index_builds_when_missing_and_rebuilds_only_when_asked(tmp_path, s
     settings = Settings(model="hashing", data_dir=tmp_path)
     built = open_index(settings, small_corpus, embedder, analyzer)
     assert (settings.index_dir / "manifest.json").is_file()
-    assert built.manifest.count == len(small_corpus)
+    assert len(built) == len(small_corpus)
     smaller = Corpus(small_corpus.records[:-2])
     with pytest.raises(IndexMismatchError):
         open_index(settings, smaller, embedder, make_analyzer(smaller))
     rebuilt = open_index(replace(settings, rebuild=True), smaller, embedder,
                          make_analyzer(smaller))
-    assert rebuilt.manifest.count == len(smaller)
+    assert len(rebuilt) == len(smaller)
 
 
 def test_open_recommender_end_to_end_with_user_corpus(tmp_path, small_corpus):

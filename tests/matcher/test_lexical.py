@@ -105,7 +105,7 @@ def test_save_load_round_trip(index, tmp_path):
     index.save(tmp_path / "lex")
     loaded = LexicalIndex.load(tmp_path / "lex")
     assert loaded.doc_count == index.doc_count
-    assert loaded.params == index.params == {"k1": 1.2, "b": 0.75, "method": "lucene"}
+    assert loaded.params == index.params == {"k1": 1.2, "b": 0.75}
     for query in (["sampah"], ["akta", "lahir"], ["gizi", "izin", "tidakada"], []):
         np.testing.assert_array_equal(loaded.scores(query), index.scores(query))
 

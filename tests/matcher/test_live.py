@@ -21,7 +21,8 @@ def _ranking(index, embedder, analyzer, text):
     dense = {by_int[int(i)]: round(float(s), 5) for s, i in zip(hits.scores, hits.ids,
                                                                 strict=True)}
     lexical = index.lexical.scores(analyzer.stems(text))
-    lex = {index.lexical_rows[r]: round(float(lexical[r]), 4) for r in range(len(lexical))}
+    lex = {index.str_ids[r]: round(float(lexical[r]), 4) for r in range(len(lexical))
+           if r in index.str_ids}
     return dense, lex
 
 
@@ -33,10 +34,10 @@ def test_sync_equals_full_rebuild(small_corpus):
     added = records[0].model_copy(update={"id": "new-one", "title": "Layanan Jemput Bola KTP"})
     new = Corpus(tuple([records[0], changed, *records[3:], added]))  # records[2] removed
     analyzer = make_analyzer(new)
-    synced, stats = sync_index(old, new, embedder, analyzer)
-    assert stats == {"removed": 1, "changed": 1, "added": 1}
+    synced, analyzer, stats = sync_index(old, new, embedder, analyzer)
+    assert stats == {"removed": 1, "changed": 1, "added": 1, "retokenised": 0}
     full = build_index(new, embedder, analyzer)
-    assert synced.manifest.corpus_hash == full.manifest.corpus_hash == new.content_hash
+    assert synced.corpus_hash == full.corpus_hash == new.content_hash
     assert set(synced.int_ids) == set(new.by_id)
     assert len(set(synced.int_ids.values())) == len(new)  # ids stay unique
     for text in ("antrean pajak", "KTP jemput bola", "sampah"):
@@ -50,8 +51,9 @@ def test_sync_equals_full_rebuild(small_corpus):
 def test_sync_without_changes_is_a_no_op(small_corpus):
     embedder = HashingEmbedder()
     index = build_index(small_corpus, embedder, make_analyzer(small_corpus))
-    same, stats = sync_index(index, small_corpus, embedder, make_analyzer(small_corpus))
-    assert same is index and not any(stats.values())
+    same, _, stats = sync_index(index, small_corpus, embedder, make_analyzer(small_corpus))
+    assert same.dense is index.dense and same.lexical is index.lexical
+    assert not any(stats.values())
 
 
 @pytest.fixture()
@@ -205,3 +207,57 @@ def test_two_engines_on_one_store_agree_after_either_writes(tmp_path, small_corp
     b.write(lambda store: store.delete("baru-satu"))
     assert "baru-satu" not in a.current().corpus.by_id
     assert a.generation == b.generation
+
+
+def test_a_sequence_of_deltas_equals_a_full_build(small_corpus):
+    """apply_changes, write after write, against the oracle: a build of the final corpus."""
+    from matcher.index import apply_changes
+
+    embedder = HashingEmbedder()
+    records = list(small_corpus.records)
+    corpus = Corpus(tuple(records[:6]))
+    analyzer = make_analyzer(corpus)
+    index = build_index(corpus, embedder, analyzer)
+    steps = [
+        ([records[6]], []),  # add
+        ([records[1].model_copy(update={"solution": "Warga mengurus KTP lewat aplikasi."})],
+         []),  # change
+        ([], [records[2].id]),  # delete
+        # A new record states an acronym that another document already uses.
+        ([records[0].model_copy(update={"id": "zz-acronym", "title": "SIPEKA (Sistem "
+                                                                     "Pelayanan Kartu)"})],
+         []),
+        ([records[2], records[7]], [records[6].id]),  # re-add a deleted id, add and delete
+    ]
+    for upserts, deleted in steps:
+        corpus = corpus.changed(upserts, deleted)
+        index, analyzer, _ = apply_changes(index, corpus, [r.id for r in upserts] + deleted,
+                                           embedder, analyzer)
+    full_analyzer = make_analyzer(corpus)
+    full = build_index(corpus, embedder, full_analyzer)
+    assert index.corpus_hash == full.corpus_hash == corpus.content_hash
+    assert {i: sorted(t) for i, t in index.tokens.items()} == \
+        {i: sorted(t) for i, t in full.tokens.items()}
+    for text in ("antrean KTP", "sistem pelayanan kartu", "SIPEKA", "sampah kompos"):
+        assert _ranking(index, embedder, analyzer, text) == \
+            _ranking(full, embedder, full_analyzer, text)
+    sums = {k: (np.round(v, 4).tolist(), n) for k, (v, n) in index.sector_sums.items()}
+    assert sums == {k: (np.round(v, 4).tolist(), n) for k, (v, n) in full.sector_sums.items()}
+
+
+def test_an_acronym_stated_by_a_new_record_retokenises_documents_that_use_it(small_corpus):
+    from matcher.index import apply_changes
+
+    embedder = HashingEmbedder()
+    user = small_corpus.records[0].model_copy(update={
+        "id": "uses-it", "title": "Layanan ZQX keliling", "problem": "Warga jauh.",
+        "solution": "Petugas datang."})
+    corpus = Corpus((*small_corpus.records, user))
+    analyzer = make_analyzer(corpus)
+    index = build_index(corpus, embedder, analyzer)
+    states = small_corpus.records[1].model_copy(update={
+        "id": "states-it", "title": "ZQX (Zona Qurban Xpress)"})
+    corpus = corpus.changed([states], [])
+    index, analyzer, stats = apply_changes(index, corpus, ["states-it"], embedder, analyzer)
+    assert stats["retokenised"] == 1
+    assert "qurban" in index.tokens["uses-it"]

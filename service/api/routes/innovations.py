@@ -61,8 +61,7 @@ def list_innovations(
     items = [r for r in rec.corpus if filters.accepts(r)]
     items.sort(key=lambda r: r.id)
     start = (page - 1) * page_size
-    totals = rec.replications
-    return InnovationPage(items=[innovation_out(r, totals[r.id])
+    return InnovationPage(items=[innovation_out(r, rec.replications_of(r.id))
                                  for r in items[start:start + page_size]],
                           total=len(items), page=page, page_size=page_size)
 
@@ -79,7 +78,7 @@ def get_innovation(innovation_id: str, engine: LiveEngine = Depends(get_engine),
                    rec: Recommender = Depends(get_recommender)) -> InnovationDetail:
     """One innovation with its replication records."""
     item = _known(rec, innovation_id)
-    return InnovationDetail(**innovation_out(item, rec.replications[item.id]).model_dump(),
+    return InnovationDetail(**innovation_out(item, rec.replications_of(item.id)).model_dump(),
                             replications=engine.store.replications(innovation_id))
 
 

@@ -7,6 +7,7 @@ from collections import Counter
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
+from corpus.store import StoreUnavailableError
 from matcher.live import LiveEngine
 from service.api.deps import get_engine
 from service.api.schemas import StatsOut
@@ -39,10 +40,15 @@ def readyz(engine: LiveEngine = Depends(get_engine)) -> JSONResponse:
     """The index is loaded and reflects the store's last write (a replica catches up with
     other processes' writes first, so it never stays behind unqueried)."""
     rec = engine.current()
+    try:
+        engine.store.check_writable()
+    except StoreUnavailableError as exc:
+        return JSONResponse({"status": "not ready", "generation": engine.generation,
+                             "reason": str(exc)}, status_code=503)
     if engine.ready():
-        m = rec.index.manifest
-        return JSONResponse({"status": "ready", "innovations": m.count,
+        return JSONResponse({"status": "ready", "innovations": len(rec.index),
                              "generation": engine.generation,
-                             "corpus_hash": m.corpus_hash, "model": m.model})
-    return JSONResponse({"status": "not ready", "generation": engine.generation},
-                        status_code=503)
+                             "corpus_hash": rec.index.corpus_hash,
+                             "model": rec.index.manifest.model})
+    return JSONResponse({"status": "not ready", "generation": engine.generation,
+                         "reason": "the index is behind the store"}, status_code=503)
