@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from corpus.loader import RecordError, json_lines
+from corpus.schema import Adopter, Needs, RunStatus, check_url
 from corpus.vocab import SECTOR_BY_CODE, Level, normalise_province
 
 FACT_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
@@ -20,54 +20,9 @@ MIN_SENTENCES = 2
 MAX_TEXT = 4000
 
 
-class RunStatus(StrEnum):
-    """Whether an innovation still runs, as the latest source says."""
-
-    RUNNING = "berjalan"
-    STOPPED = "berhenti"
-    UNKNOWN = "tidak diketahui"
-
-
 def sentence_count(text: str) -> int:
     """Sentences in `text`: terminal punctuation followed by a space or the end."""
     return len(_SENTENCE_END.findall(text.strip()))
-
-
-def check_url(value: str) -> str:
-    """An http(s) URL with a host, or ValueError."""
-    if not re.match(r"^https?://[^\s/?#]+\.[^\s/?#]+", value):
-        raise ValueError(f"{value!r} is not an http or https URL")
-    return value
-
-
-class Needs(BaseModel):
-    """What an innovation needs to run, as its sources state."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
-
-    staff: str = Field(default="", max_length=500)
-    budget: str = Field(default="", max_length=500)
-    technology: str = Field(default="", max_length=500)
-    partners: str = Field(default="", max_length=500)
-
-
-class Adopter(BaseModel):
-    """A region named by a source as having copied the innovation."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
-
-    region: str = Field(min_length=1, max_length=200)
-    province: str = ""
-    year: int | None = Field(default=None, ge=2000, le=2100)
-    stage: str = Field(pattern=r"^(interest|mou-signed|implemented)$")
-    source: str
-
-    _url = field_validator("source")(check_url)
-
-    @field_validator("province", mode="before")
-    @classmethod
-    def _province(cls, value: object) -> object:
-        return normalise_province(value) if isinstance(value, str) and value else value
 
 
 class FactRow(BaseModel):

@@ -19,7 +19,8 @@ from pydantic import ValidationError
 from corpus.files import write_atomic
 from corpus.schema import Innovation
 
-LIST_FIELDS = ("awards", "sources")
+LIST_FIELDS = ("awards", "sources", "legal_basis", "aliases")
+JSON_FIELDS = ("needs", "adopters")  # structured: a CSV cell holds JSON
 CSV_LIST_SEPARATOR = "|"
 MAX_REPORTED_ERRORS = 20
 
@@ -66,6 +67,19 @@ class Corpus:
 
     def __iter__(self) -> Iterator[Innovation]:
         return iter(self.records)
+
+    @cached_property
+    def aliases(self) -> dict[str, str]:
+        """Ids merged into another record -> the id of the record that absorbed them."""
+        return {alias: r.id for r in self.records for alias in r.aliases
+                if alias not in self.by_id}
+
+    def resolve(self, innovation_id: str) -> Innovation | None:
+        """The record with this id, or the one it was merged into, or None."""
+        record = self.by_id.get(innovation_id)
+        if record is None and innovation_id in self.aliases:
+            record = self.by_id[self.aliases[innovation_id]]
+        return record
 
     def changed(self, upserts: Iterable[Innovation], deleted: Iterable[str]) -> Corpus:
         """A new corpus with `upserts` added or replaced and the `deleted` ids gone; a
@@ -166,11 +180,22 @@ def _csv_value(name: str, value: str | None) -> Any:
     value = value.strip()
     if name in LIST_FIELDS:
         return [v.strip() for v in value.split(CSV_LIST_SEPARATOR) if v.strip()]
-    if name in ("year",) and value == "":
+    if name in JSON_FIELDS:
+        return json.loads(value) if value else None
+    if name in ("year", "status_year") and value == "":
         return None
     if name == "known_replications" and value == "":
         return 0
     return value
+
+
+def csv_cell(name: str, value: Any) -> Any:
+    """One field of a record as a CSV cell (the inverse of how `csv_rows` reads it)."""
+    if name in LIST_FIELDS:
+        return CSV_LIST_SEPARATOR.join(value)
+    if name in JSON_FIELDS:
+        return json.dumps(value, ensure_ascii=False) if value else ""
+    return "" if value is None else value
 
 
 def csv_rows(text: str, source: str, errors: list[RecordError]
@@ -191,8 +216,15 @@ def csv_rows(text: str, source: str, errors: list[RecordError]
                 errors.append(RecordError(source, line_no, "", "more values than header "
                                           "columns"))
                 continue
-            yield line_no, {k: _csv_value(k, v) for k, v in row.items()
-                            if v not in (None, "") or k in ("title", "level", "id")}
+            try:
+                values = {k: _csv_value(k, v) for k, v in row.items()
+                          if v not in (None, "") or k in ("title", "level", "id")}
+            except json.JSONDecodeError as exc:
+                field_name = next(k for k in JSON_FIELDS if row.get(k))
+                errors.append(RecordError(source, line_no, field_name,
+                                          f"not JSON: {exc.msg}"))
+                continue
+            yield line_no, values
     except csv.Error as exc:
         errors.append(RecordError(source, reader.line_num, "", f"malformed CSV: {exc}"))
 

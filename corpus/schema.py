@@ -28,6 +28,56 @@ class DetailLevel(StrEnum):
     TITLE_ONLY = "title_only"
 
 
+class RunStatus(StrEnum):
+    """Whether an innovation still runs, as the latest source says."""
+
+    RUNNING = "berjalan"
+    STOPPED = "berhenti"
+    UNKNOWN = "tidak diketahui"
+
+
+def check_url(value: str) -> str:
+    """An http(s) URL with a host, or ValueError (no javascript:, data: or file: links)."""
+    if not re.match(r"^https?://[^\s/?#]+\S*$", value):
+        raise ValueError(f"{value[:80]!r} is not an http or https URL")
+    return value
+
+
+class Needs(BaseModel):
+    """What an innovation needs to run, as its sources state."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    staff: str = Field(default="", max_length=500)
+    budget: str = Field(default="", max_length=500)
+    technology: str = Field(default="", max_length=500)
+    partners: str = Field(default="", max_length=500)
+
+    @property
+    def stated(self) -> bool:
+        """Whether any need is stated."""
+        return any((self.staff, self.budget, self.technology, self.partners))
+
+
+class Adopter(BaseModel):
+    """A region named by a source as having copied the innovation."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    region: str = Field(min_length=1, max_length=200)
+    province: str = ""
+    year: int | None = Field(default=None, ge=2000, le=2100)
+    stage: str = Field(pattern=r"^(interest|mou-signed|implemented)$")
+    source: str
+
+    _url = field_validator("source")(check_url)
+
+    @field_validator("province", mode="before")
+    @classmethod
+    def _province(cls, value: object) -> object:
+        return normalise_province(value) if isinstance(value, str) and value else value
+
+
 class Innovation(BaseModel):
     """One proven public-service innovation that a region could replicate."""
 
@@ -49,6 +99,16 @@ class Innovation(BaseModel):
     sources: tuple[str, ...] = ()
     detail_level: DetailLevel = DetailLevel.FULL
     known_replications: int = Field(default=0, ge=0)
+    # What a replicator needs, where sources state it (issue 13).
+    unit: str = Field(default="", max_length=300, description="Office or unit that runs it")
+    status: RunStatus = RunStatus.UNKNOWN
+    status_year: int | None = Field(default=None, ge=1990, le=2100,
+                                    description="Year of the latest evidence of `status`")
+    legal_basis: tuple[str, ...] = ()
+    needs: Needs = Needs()
+    cost: str = Field(default="", max_length=500)
+    adopters: tuple[Adopter, ...] = ()
+    aliases: tuple[str, ...] = Field(default=(), description="Ids merged into this record")
 
     @field_validator("id")
     @classmethod
@@ -84,6 +144,13 @@ class Innovation(BaseModel):
     def _split_sources(cls, value: object) -> object:
         if isinstance(value, str):
             return tuple(s.strip() for s in re.split(r"[|\s]+", value) if s.strip())
+        return value
+
+    @field_validator("sources")
+    @classmethod
+    def _http_sources(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for url in value:
+            check_url(url)
         return value
 
     @property

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -58,8 +58,21 @@ def _grades(value: object) -> tuple[tuple[str, int], ...]:
     raise TypeError("'relevant' must be a list of ids or an object of id: grade")
 
 
-def load_queries(path: Path, known_ids: set[str] | None = None) -> list[EvalQuery]:
-    """Read labelled queries from JSONL; errors name the file, line and field."""
+def canonical_grades(grades: Sequence[tuple[str, int]], aliases: Mapping[str, str]
+                     ) -> tuple[tuple[str, int], ...]:
+    """Grades with merged ids replaced by the id that absorbed them (the higher grade wins
+    where both were judged)."""
+    out: dict[str, int] = {}
+    for iid, grade in grades:
+        key = aliases.get(iid, iid)
+        out[key] = max(out.get(key, 0), grade)
+    return tuple(out.items())
+
+
+def load_queries(path: Path, known_ids: set[str] | None = None,
+                 aliases: Mapping[str, str] | None = None) -> list[EvalQuery]:
+    """Read labelled queries from JSONL; errors name the file, line and field. Ids merged
+    into another record (`aliases`: old id -> kept id) are judged as the kept record."""
     out = []
     seen: set[str] = set()
     for line_no, line in enumerate(json_lines(Path(path).read_text(encoding="utf-8")), 1):
@@ -73,6 +86,8 @@ def load_queries(path: Path, known_ids: set[str] | None = None) -> list[EvalQuer
                               row["text"], _grades(row["relevant"]))
         except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"{path}:{line_no}: bad query row: {exc!r}") from None
+        if aliases:
+            query = replace(query, grades=canonical_grades(query.grades, aliases))
         if query.qid in seen:
             raise ValueError(f"{path}:{line_no}: field 'qid': duplicate {query.qid!r}")
         seen.add(query.qid)
@@ -233,10 +248,13 @@ def nomatch_metrics(runs: Sequence[QueryRun], threshold: float,
         out_of_domain=len(ood), out_of_domain_caught=sum(w for _, w in ood))
 
 
-def pool_ids(rec: Recommender, texts: Sequence[str], depth: int = 10) -> list[list[str]]:
-    """Judging pools: the union of the relevance model's, hybrid, dense and BM25 top `depth`."""
+def pool_ids(rec: Recommender, texts: Sequence[str], depth: int = 10, *,
+             channels: bool = True) -> list[list[str]]:
+    """Judging pools: the union of the relevance model's, hybrid, dense and BM25 top `depth`
+    (without `channels`: only the two rankings a user can be shown)."""
     runs = prepare(rec, [EvalQuery(str(n), "", "", t) for n, t in enumerate(texts)], depth)
     fused = hybrid_rankings(rec, runs, rec.fusion, depth)
     ranked = relevance_rankings(rec, runs, depth) if rec.calibrated else [[] for _ in runs]
-    return [list(dict.fromkeys(r + f + run.dense_ranking + run.lexical_ranking))
+    return [list(dict.fromkeys(r + f + (run.dense_ranking + run.lexical_ranking
+                                        if channels else [])))
             for r, f, run in zip(ranked, fused, runs, strict=True)]

@@ -18,10 +18,11 @@ from matcher.evaluate import load_queries  # noqa: E402
 
 def main(argv: list[str]) -> int:
     """Exit 1 naming the file, line and field of the first bad row."""
-    known = set(load_bundled_corpus().by_id)
+    corpus = load_bundled_corpus()
+    known = set(corpus.by_id) | set(corpus.aliases)
     for name in argv:
         try:
-            queries = load_queries(Path(name), known)
+            queries = load_queries(Path(name), known, corpus.aliases)
         except ValueError as exc:
             print(exc)
             return 1

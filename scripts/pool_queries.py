@@ -41,6 +41,15 @@ def summary(item: Innovation, width: int) -> str:
     return "\n".join(parts)
 
 
+def changed_ids(earlier: Path, corpus) -> set[str]:
+    """Ids of `corpus` that are new or whose document text differs from `earlier`."""
+    from corpus.loader import load_corpus
+
+    before = load_corpus(earlier).by_id
+    return {r.id for r in corpus
+            if r.id not in before or before[r.id].document_text() != r.document_text()}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Write the pools (or the corpus brief) as plain text."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -49,6 +58,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--brief", action="store_true", help="list the whole corpus instead")
     parser.add_argument("--width", type=int, default=220, help="characters per text field")
     parser.add_argument("--data-dir", type=Path, default=ROOT / ".replika")
+    parser.add_argument("--unjudged", action="store_true",
+                        help="list only pooled ids the query has no grade for (after the "
+                             "corpus grew), and only queries that have some")
+    parser.add_argument("--shown", action="store_true",
+                        help="pool only the rankings a user can be shown (relevance and "
+                             "hybrid top 10), not each channel's")
+    parser.add_argument("--since", type=Path,
+                        help="an earlier corpus file: pool only rows added or whose text "
+                             "changed since it")
     args = parser.parse_args(argv)
     from matcher.session import open_recommender
 
@@ -62,10 +80,23 @@ def main(argv: list[str] | None = None) -> int:
         rows = [json.loads(line) for line in json_lines(args.queries.read_text("utf-8"))
                 if line.strip()]
         texts = [r["text"] for r in rows]
-        pools = pool_ids(rec, texts, depth=10)
+        pools = pool_ids(rec, texts, depth=10, channels=not args.shown)
+        aliases = rec.corpus.aliases
+        fresh = changed_ids(args.since, rec.corpus) if args.since else None
         for row, pool in zip(rows, pools, strict=True):
+            relevant = row.get("relevant", {})
+            grades = relevant if isinstance(relevant, dict) else dict.fromkeys(relevant, 2)
+            graded = {aliases.get(i, i) for i in grades}
+            todo = [i for i in pool if i not in graded] if args.unjudged else pool
+            if fresh is not None:
+                todo = [i for i in todo if i in fresh]
+            if not todo:
+                continue
             lines.append(f"## {row['qid']}: {row['text']}")
-            lines += [summary(rec.corpus.by_id[i], args.width) for i in pool]
+            if args.unjudged:
+                known = [aliases.get(i, i) for i, g in grades.items() if g == 2]
+                lines.append(f"(already judged 2: {', '.join(known) or 'none'})")
+            lines += [summary(rec.corpus.by_id[i], args.width) for i in todo]
             lines.append("")
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")

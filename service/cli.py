@@ -123,14 +123,15 @@ def cmd_recommend(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_similar(args: argparse.Namespace, out: TextIO) -> int:
     """Innovations similar to a given innovation id."""
     rec = _open(args)
-    if args.id not in rec.corpus.by_id:
+    source = rec.corpus.resolve(args.id)  # an id merged into another record resolves
+    if source is None:
         raise UsageError(f"unknown innovation id {args.id!r}")
-    results = rec.similar(args.id, k=args.k or 10, filters=_filters(args))
+    results = rec.similar(source.id, k=args.k or 10, filters=_filters(args))
     if args.json:
         print(json.dumps([recommendation_dict(r) for r in results], ensure_ascii=False,
                          indent=2), file=out)
     else:
-        print(f"Mirip dengan: {rec.corpus.by_id[args.id].title}\n{text_table(results)}",
+        print(f"Mirip dengan: {source.title}\n{text_table(results)}",
               file=out)
     return 0
 

@@ -24,10 +24,11 @@ def _files(given: list[Path] | None, defaults: tuple[str, ...]) -> list[Path]:
     return list(given) if given else [EVAL_DIR / name for name in defaults]
 
 
-def _load(paths: list[Path], known: set[str]):
+def _load(paths: list[Path], known: set[str], aliases: dict[str, str] | None = None):
     from matcher.evaluate import load_queries
 
-    return [q for path in paths for q in load_queries(path, known)]
+    return [q for path in paths for q in load_queries(path, known | set(aliases or {}),
+                                                      aliases)]
 
 
 def _settings(args: argparse.Namespace):
@@ -57,7 +58,8 @@ def cmd_relevance_fit(args: argparse.Namespace, out: TextIO) -> int:
     known = set(rec.corpus.by_id)
     train_paths = _files(args.train, TRAIN_FILES)
     calib_paths = _files(args.calibration, CALIBRATION_FILES)
-    train_q, calib_q = _load(train_paths, known), _load(calib_paths, known)
+    train_q = _load(train_paths, known, rec.corpus.aliases)
+    calib_q = _load(calib_paths, known, rec.corpus.aliases)
     print(f"collecting candidates: {len(train_q)} training, {len(calib_q)} calibration "
           "queries", file=out)
     vectors = rec.embedder.encode_queries([q.text for q in train_q])
@@ -110,10 +112,11 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
     settings = _settings(args)
     rec = open_recommender(settings)
     known = set(rec.corpus.by_id)
-    splits = {"train (fitted on)": _load(_files(args.train, TRAIN_FILES), known),
-              "calibration": _load(_files(args.calibration, CALIBRATION_FILES), known),
-              "test": _load(_files(args.test, TEST_FILES), known),
-              "earlier held-out": _load(_files(args.earlier, EARLIER_FILES), known)}
+    al = rec.corpus.aliases
+    splits = {"train (fitted on)": _load(_files(args.train, TRAIN_FILES), known, al),
+              "calibration": _load(_files(args.calibration, CALIBRATION_FILES), known, al),
+              "test": _load(_files(args.test, TEST_FILES), known, al),
+              "earlier held-out": _load(_files(args.earlier, EARLIER_FILES), known, al)}
     splits = {k: v for k, v in splits.items() if v}
     others = {}
     for name in [m.strip() for m in (args.dense_models or "").split(",") if m.strip()]:

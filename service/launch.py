@@ -13,7 +13,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,11 +82,15 @@ def wait_ready(base: str, proc: subprocess.Popen | None = None, log: Path | None
 
 @contextmanager
 def served(data_dir: Path, *, model: str | None = None, extra: Sequence[str] = (),
-           timeout_s: float = 300) -> Iterator[tuple[Server, dict]]:
-    """`replika serve` on a free loopback port; yields the server and its /readyz answer."""
+           timeout_s: float = 300, env_extra: Mapping[str, str] | None = None
+           ) -> Iterator[tuple[Server, dict]]:
+    """`replika serve` on a free loopback port; yields the server and its /readyz answer.
+
+    `env_extra` adds environment variables (e.g. REPLIKA_API_KEY to allow writes)."""
     port = free_port()
     # REPLIKA_* variables of the caller's shell must not change what is served.
     env = {k: v for k, v in os.environ.items() if not k.startswith("REPLIKA_")}
+    env.update(env_extra or {})
     command = [sys.executable, "-m", "service.cli", "serve", "--data-dir", str(data_dir),
                "--host", "127.0.0.1", "--port", str(port), *extra]
     if model:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
@@ -66,12 +67,14 @@ def innovation_page(request: Request, innovation_id: str,
                     engine: LiveEngine = Depends(get_engine)) -> HTMLResponse:
     """One innovation with its similar innovations and known replications."""
     rec = engine.current()
-    item = rec.corpus.by_id.get(innovation_id)
+    item = rec.corpus.resolve(innovation_id)
     if item is None:
         return templates.TemplateResponse(
             request, "missing.html", {"innovation_id": innovation_id, **_choices()},
             status_code=404)
-    context = {"item": item, "similar": rec.similar(innovation_id, k=5),
-               "replications": engine.store.replications(innovation_id),
+    if item.id != innovation_id:  # merged into another record: its page is the one now
+        return RedirectResponse(f"/inovasi/{quote(item.id)}", status_code=301)
+    context = {"item": item, "similar": rec.similar(item.id, k=5),
+               "replications": engine.store.replications(item.id),
                "sector": SECTOR_BY_CODE[item.sector], **_choices()}
     return templates.TemplateResponse(request, "innovation.html", context)

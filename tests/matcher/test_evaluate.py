@@ -75,13 +75,14 @@ def test_bundled_query_sets_are_valid_and_judged():
 
     from corpus.loader import load_bundled_corpus
 
-    known = set(load_bundled_corpus().by_id)
+    corpus = load_bundled_corpus()
+    known = set(corpus.by_id) | set(corpus.aliases)
     folder = Path(__file__).resolve().parents[2] / "eval"
     files = sorted(folder.glob("*.jsonl"))
     assert len(files) >= 7
-    queries = [q for f in files for q in load_queries(f, known)]
+    queries = [q for f in files for q in load_queries(f, known, corpus.aliases)]
     new = [q for f in files if f.name not in ("dev_queries.jsonl", "test_queries.jsonl")
-           for q in load_queries(f, known)]
+           for q in load_queries(f, known, corpus.aliases)]
     assert len(new) >= 600
     unanswerable = [q for q in new if q.style == "unanswerable" and not q.answerable]
     ood = [q for q in new if q.style in ("ood", "nonsense")]

@@ -57,12 +57,13 @@ def test_two_servers_on_one_store_see_each_others_writes(tmp_path, small_corpus)
 
 
 def test_serve_with_two_workers_answers_from_both(tmp_path):
+    from corpus.loader import load_bundled_corpus
     from service.launch import get_json, served
 
     with served(tmp_path / "data", model="hashing", extra=["--workers", "2"]) as (server, ready):
         assert ready["status"] == "ready"
         for _ in range(6):
             code, body = get_json(f"{server.base}/v1/innovations?page_size=1")
-            assert code == 200 and body["total"] == 280
+            assert code == 200 and body["total"] == len(load_bundled_corpus())
         log = server.log.read_text(errors="replace")
         assert log.count("Started server process") >= 2, log[-2000:]

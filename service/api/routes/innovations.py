@@ -67,7 +67,7 @@ def list_innovations(
 
 
 def _known(rec: Recommender, innovation_id: str) -> Innovation:
-    item = rec.corpus.by_id.get(innovation_id)
+    item = rec.corpus.resolve(innovation_id)  # an id merged into another record resolves
     if item is None:
         raise ApiError(404, "unknown_innovation", f"no innovation with id {innovation_id!r}")
     return item
@@ -79,7 +79,7 @@ def get_innovation(innovation_id: str, engine: LiveEngine = Depends(get_engine),
     """One innovation with its replication records."""
     item = _known(rec, innovation_id)
     return InnovationDetail(**innovation_out(item, rec.replications_of(item.id)).model_dump(),
-                            replications=engine.store.replications(innovation_id))
+                            replications=engine.store.replications(item.id))
 
 
 @router.get("/{innovation_id}/similar", response_model=list[RecommendationOut])
@@ -92,7 +92,7 @@ def similar(innovation_id: str, k: int = Query(default=5, ge=1),
         raise ApiError(422, "k_too_large", f"k is {k}; the limit is {config.limits.max_k} "
                        "(max_k)")
     return [RecommendationOut.model_validate(recommendation_dict(r))
-            for r in rec.similar(innovation_id, k=k)]
+            for r in rec.similar(_known(rec, innovation_id).id, k=k)]
 
 
 def _corpus_errors(exc: CorpusError) -> ApiError:
