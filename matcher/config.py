@@ -26,11 +26,14 @@ class Settings:
     relevance_path: Path | None = None  # None: the relevance model packaged for `model`
     query_cache_size: int = 1024
     search_threads: int = 1  # FAISS threads; see matcher.dense.set_search_threads
+    encoders: int = 1  # query encoder instances (the server uses one per core)
     progress: bool = False
 
     def __post_init__(self) -> None:
         if not 1 <= self.k <= self.max_k:
             raise ValueError(f"k must be between 1 and {self.max_k}, got {self.k}")
+        if not 1 <= self.encoders <= 64:
+            raise ValueError(f"encoders must be between 1 and 64, got {self.encoders}")
 
     @property
     def model_slug(self) -> str:

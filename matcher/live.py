@@ -38,6 +38,7 @@ from matcher.session import (
 from matcher.text import Analyzer
 from models import Embedder, create_embedder
 from models.cache import EmbeddingCache
+from models.pool import EmbedderPool
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -64,7 +65,10 @@ class LiveEngine:
     def __init__(self, settings: Settings, store: Store, embedder: Embedder | None = None):
         self.settings = settings
         self.store = store
-        self.embedder = embedder or create_embedder(settings.model)
+        # Queries borrow from a pool of encoders (one per core in the server); writes encode
+        # with an instance of their own, so a large upload never makes a query wait.
+        self.embedder = embedder or query_encoder(settings)
+        self._ingest: Embedder | None = embedder
         self._lock = threading.RLock()
         self._state: EngineState | None = None
         self._relevance = open_relevance(settings, self.embedder.name)
@@ -74,6 +78,13 @@ class LiveEngine:
         self._dirty = threading.Event()
         self._stop = threading.Event()
         self._saver: threading.Thread | None = None
+
+    @property
+    def ingest_embedder(self) -> Embedder:
+        """The encoder writes use (made on the first write)."""
+        if self._ingest is None:
+            self._ingest = create_embedder(self.settings.model)
+        return self._ingest
 
     @property
     def embedding_cache(self) -> EmbeddingCache:
@@ -104,22 +115,22 @@ class LiveEngine:
         with self._lock:
             if self.store.needs_seed():
                 self.store.seed(seed or load_settings_corpus(self.settings))
-            stats = self._open(fresh)
+            stats = self._open(fresh, self.embedder)
             if stats.get("built") or any(stats.values()) or fresh:
                 self.flush()
             else:
                 self._saved_generation = self.generation
         return stats
 
-    def _open(self, fresh: bool) -> dict[str, int]:
+    def _open(self, fresh: bool, embedder: Embedder) -> dict[str, int]:
         generation = self.store.generation()
         corpus = self.store.corpus()
         recorded = self.store.committed_replications()
-        index = None if fresh else load_usable_index(self.settings, self.embedder)
+        index = None if fresh else load_usable_index(self.settings, embedder)
         analyzer = make_analyzer(corpus)
         if index is None:
             log.info("building the index of %d innovations", len(corpus))
-            index = build_index(corpus, self.embedder, analyzer, kind=self.settings.index_kind,
+            index = build_index(corpus, embedder, analyzer, kind=self.settings.index_kind,
                                 cache=self._cache, progress=self.settings.progress,
                                 generation=generation)
             stats = {"built": len(corpus)}
@@ -127,10 +138,10 @@ class LiveEngine:
             replay = self._replayable(index, generation, len(corpus))
             if replay is not None:
                 index, analyzer, stats = apply_changes(
-                    index, corpus, replay, self.embedder, analyzer, cache=self._cache,
+                    index, corpus, replay, embedder, analyzer, cache=self._cache,
                     kind=self.settings.index_kind, generation=generation)
             else:
-                index, analyzer, stats = sync_index(index, corpus, self.embedder, analyzer,
+                index, analyzer, stats = sync_index(index, corpus, embedder, analyzer,
                                                     self._cache, self.settings.index_kind,
                                                     generation=generation)
         self._install(generation, corpus, index, analyzer, recorded)
@@ -166,11 +177,14 @@ class LiveEngine:
         return self.snapshot().recommender
 
     def snapshot(self) -> EngineState:
-        """The current state, first caught up with the store's change log."""
-        if self.generation != self.store.generation():
-            with self._lock:
+        """The current state, first caught up with the store's change log; while a write
+        of this process is being applied, the state before it (readers never wait)."""
+        if self.generation != self.store.generation() and self._lock.acquire(blocking=False):
+            try:
                 if self.generation != self.store.generation():
                     self._catch_up()
+            finally:
+                self._lock.release()
         return self.state
 
     def write(self, change: Callable[[Store], T]) -> T:
@@ -194,17 +208,17 @@ class LiveEngine:
                       for i in changed}
         if any(kind == "seed" for _, kind, _ in changes) or \
                 len(ids) > max(100, REPLAY_MAX_SHARE * len(state.corpus)):
-            self._open(fresh=False)
+            self._open(False, self.ingest_embedder)
             return
         corpus, index, analyzer = state.corpus, state.index, state.analyzer
         if ids:
             found = self.store.get_many(ids)
             corpus = corpus.changed(found.values(), [i for i in ids if i not in found])
             index, analyzer, _ = apply_changes(
-                index, corpus, ids, self.embedder, analyzer, cache=self._cache,
+                index, corpus, ids, self.ingest_embedder, analyzer, cache=self._cache,
                 kind=self.settings.index_kind, generation=generation)
         else:
-            index = apply_changes(index, corpus, (), self.embedder, analyzer,
+            index = apply_changes(index, corpus, (), self.ingest_embedder, analyzer,
                                   generation=generation)[0]
         self._install(generation, corpus, index, analyzer,
                       self._recorded_after(state.recorded, replicated | set(ids)))
@@ -260,6 +274,13 @@ class LiveEngine:
             self._saver.join(timeout=60)
         self.flush()
         self.store.close()
+
+
+def query_encoder(settings: Settings) -> Embedder:
+    """The configured model, as a pool of `settings.encoders` instances when above one."""
+    if settings.encoders == 1:
+        return create_embedder(settings.model)
+    return EmbedderPool(lambda: create_embedder(settings.model), settings.encoders)
 
 
 class StoreConflictError(ValueError):

@@ -144,22 +144,30 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
     from service.app import create_app
     from service.settings import load_service_config
 
+    if args.workers < 1:
+        raise UsageError(f"--workers must be at least 1, got {args.workers}")
+    encoders = args.encoders or (None if os.environ.get("REPLIKA_ENCODERS") else
+                                 max(1, (os.cpu_count() or 1) // args.workers))
     config = load_service_config({
         "model": args.model, "corpus_path": args.corpus, "data_dir": args.data_dir,
         "rebuild": args.rebuild or None, "progress": True, "host": args.host,
-        "port": args.port})
+        "port": args.port, "encoders": encoders})
+    if config.settings.encoders > 1 and "OMP_NUM_THREADS" not in os.environ:
+        # One OpenMP thread per encoder: one e5 instance on two threads answers a single
+        # query faster, but two single-threaded instances serve 1.98x the queries a second
+        # (docs/performance.md). Set before any model is loaded; an explicit value wins.
+        os.environ["OMP_NUM_THREADS"] = "1"
     if not config.api_key:
         print("note: REPLIKA_API_KEY is not set, so writes are disabled", file=out)
     print(f"Replika on http://{config.host}:{config.port}/  (API docs at /docs)", file=out)
-    if args.workers < 1:
-        raise UsageError(f"--workers must be at least 1, got {args.workers}")
     if args.workers == 1:
         uvicorn.run(create_app(config), host=config.host, port=config.port, log_level="info")
         return 0
     # Worker processes build their app from the environment: hand the flags down that way.
     # They share the data directory's store and agree through its change log.
     s = config.settings
-    os.environ.update({"REPLIKA_MODEL": s.model, "REPLIKA_DATA_DIR": str(s.data_dir)})
+    os.environ.update({"REPLIKA_MODEL": s.model, "REPLIKA_DATA_DIR": str(s.data_dir),
+                       "REPLIKA_ENCODERS": str(s.encoders)})
     if s.corpus_path is not None:
         os.environ["REPLIKA_CORPUS"] = str(s.corpus_path)
     open_engine(s).store.close()  # seed the store and build the index once, before forking
@@ -252,8 +260,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1) [REPLIKA_HOST]")
     serve.add_argument("--port", type=int, help="port (default 8000) [REPLIKA_PORT]")
     serve.add_argument("--workers", type=int, default=1,
-                       help="worker processes, each with its own encoder (default 1); they "
-                            "share the data directory's store")
+                       help="worker processes (default 1); they share the data directory's "
+                            "store and agree through its change log")
+    serve.add_argument("--encoders", type=int,
+                       help="query encoder instances per worker, used in parallel (default: "
+                            "cores / workers) [REPLIKA_ENCODERS]")
     serve.set_defaults(func=cmd_serve)
     forum = sub.add_parser("forum", help="replication forum pairing")
     forum_sub = forum.add_subparsers(dest="forum_command", required=True)

@@ -18,6 +18,7 @@ ENV_FIELDS: dict[str, tuple[str, Any]] = {
     "index_kind": ("REPLIKA_INDEX_KIND", str),
     "k": ("REPLIKA_K", int),
     "relevance_path": ("REPLIKA_RELEVANCE", Path),
+    "encoders": ("REPLIKA_ENCODERS", int),
 }
 
 
