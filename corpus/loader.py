@@ -89,7 +89,11 @@ class Corpus:
             by_id.pop(iid, None)
         for record in upserts:
             by_id[record.id] = record
-        return Corpus(tuple(by_id.values()), source=self.source)
+        twin = object.__new__(Corpus)  # by_id is already built: skip __post_init__'s loop
+        object.__setattr__(twin, "records", tuple(by_id.values()))
+        object.__setattr__(twin, "source", self.source)
+        object.__setattr__(twin, "by_id", by_id)
+        return twin
 
     @cached_property
     def content_hash(self) -> str:

@@ -190,7 +190,9 @@ class DenseIndex:
             raise ValueError(f"{len(add)} vectors for {len(ids_arr)} ids")
         twin._delta_vecs = np.vstack([self._delta_vecs[keep], add])
         twin._delta_ids = np.concatenate([self._delta_ids[keep], ids_arr])
-        row = {i: r for i, r in self._row.items() if r >= 0 and i not in gone}
+        row = dict(self._row)
+        for i in gone:
+            del row[i]
         row.update({int(i): -(n + 1) for n, i in enumerate(twin._delta_ids)})
         twin._row = row
         return twin.compacted() if twin._needs_compaction() else twin
@@ -244,10 +246,12 @@ class DenseIndex:
         if not len(self._base_ids):
             return Hits(np.zeros(0, np.float32), np.zeros(0, np.int64))
         if self.kind == "flat":
+            # Score every row and drop the excluded ones: indexing the matrix by a mask
+            # first would copy all of it on every query.
+            scores = (self._base_vecs @ q).astype(np.float32)
             keep = self._alive if allowed is None else self._alive & np.isin(self._base_ids,
                                                                              allowed)
-            return top_hits((self._base_vecs[keep] @ q).astype(np.float32),
-                            self._base_ids[keep], n)
+            return top_hits(scores[keep], self._base_ids[keep], n)
         import faiss
 
         dead = int((~self._alive).sum())
@@ -285,7 +289,7 @@ class DenseIndex:
         index = cls(meta["dim"], meta["kind"], meta["nprobe"])
         ids = np.load(folder / "ids.npy", allow_pickle=False)
         if index.kind == "flat":
-            vectors = np.load(folder / "vectors.npy", allow_pickle=False)
+            vectors = np.load(folder / "vectors.npy", allow_pickle=False, mmap_mode="r")
             if vectors.shape != (len(ids), index.dim):
                 raise ValueError(f"{folder}: {vectors.shape} vectors for {len(ids)} ids")
             index._base_vecs = vectors

@@ -71,7 +71,9 @@ class FieldVectors:
         twin = FieldVectors.__new__(FieldVectors)
         twin._shape = self._shape
         gone = {int(i) for i in removed}
-        row = {i: r for i, r in self._row.items() if i not in gone}
+        row = dict(self._row)
+        for i in gone:
+            row.pop(i, None)
         segments = self._segments
         if len(ids):
             segments = (*segments, np.ascontiguousarray(matrix, dtype=np.float32))
@@ -96,5 +98,6 @@ class FieldVectors:
         meta = json.loads((folder / "fields.json").read_text(encoding="utf-8"))
         if tuple(meta["fields"]) != FIELDS:
             raise ValueError(f"{folder}: fields {meta['fields']}, expected {list(FIELDS)}")
+        # Memory-mapped: pages are read as candidates need them, not held twice.
         return cls(np.load(folder / "ids.npy", allow_pickle=False),
-                   np.load(folder / "vectors.npy", allow_pickle=False))
+                   np.load(folder / "vectors.npy", allow_pickle=False, mmap_mode="r"))

@@ -257,13 +257,18 @@ def apply_changes(index: ReplikaIndex, corpus: Corpus, ids: Iterable[str],
     stats["retokenised"] = sum(1 for i in retokenise if tokens[i] is not index.tokens[i])
     lexical = index.lexical.changed(lex_removed, lex_added)
 
-    int_ids = {i: n for i, n in index.int_ids.items() if i not in set(removed + changed)}
+    dropped = set(removed + changed)
+    int_ids = dict(index.int_ids)
+    for iid in dropped:
+        del int_ids[iid]
     int_ids.update(new_ints)
     str_ids = dict(index.str_ids)
     for n in old_ints:
         str_ids.pop(n)
     str_ids.update({n: i for i, n in new_ints.items()})
-    hashes = {i: h for i, h in index.hashes.items() if i not in set(removed)}
+    hashes = dict(index.hashes)
+    for iid in removed:
+        del hashes[iid]
     hashes.update({i: new_hashes[i] for i in fresh})
     sectors = dict(index.sectors)
     sums = {k: (v.copy(), c) for k, v, c in ((k, *sc) for k, sc in index.sector_sums.items())}

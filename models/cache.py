@@ -1,9 +1,16 @@
-"""A document-embedding cache keyed by model and text, stored as plain .npy files."""
+"""A document-embedding cache keyed by model and text, stored as plain .npy files.
+
+Saved vectors stay on disk, memory-mapped: the index already holds every vector a query
+needs, so the cache is read only to avoid encoding a text twice and does not hold a second
+copy in memory. A save appends the vectors encoded since the last one as a new part
+(`part-*-vectors.npy` + `part-*-keys.npy`) instead of rewriting the whole cache.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -13,6 +20,7 @@ from corpus.files import write_atomic
 from models.base import Embedder
 
 log = logging.getLogger(__name__)
+MAX_PARTS = 16  # more parts than this are merged into one on save
 
 
 def text_key(model: str, text: str) -> str:
@@ -20,68 +28,143 @@ def text_key(model: str, text: str) -> str:
     return hashlib.sha256(f"{model}\x00passage\x00{text}".encode()).hexdigest()[:32]
 
 
-def _read(folder: Path, dim: int | None) -> dict[str, np.ndarray]:
-    """The cached vectors in `folder`; what is damaged is dropped with a warning, since
-    every vector can be encoded again."""
+def _parts(folder: Path) -> list[tuple[Path, Path]]:
+    """(keys, vectors) file pairs of a cache folder, the base pair first."""
+    pairs = [(folder / "keys.npy", folder / "vectors.npy")]
+    pairs += [(k, k.with_name(k.name.replace("-keys.npy", "-vectors.npy")))
+              for k in sorted(folder.glob("part-*-keys.npy"))]
+    return [(k, v) for k, v in pairs if k.exists()]
+
+
+def _read_part(keys_path: Path, vectors_path: Path, dim: int | None
+               ) -> tuple[list[str], np.ndarray] | None:
+    """One part's keys and memory-mapped vectors with damaged rows' keys blanked; None when
+    the part is unreadable (every vector can be encoded again)."""
     try:
-        keys = np.load(folder / "keys.npy", allow_pickle=False)
-        vectors = np.load(folder / "vectors.npy", allow_pickle=False)
+        keys = np.load(keys_path, allow_pickle=False)
+        vectors = np.load(vectors_path, allow_pickle=False, mmap_mode="r")
     except (OSError, ValueError, EOFError) as exc:
-        log.warning("embedding cache at %s is unreadable (%s); encoding anew", folder, exc)
-        return {}
-    # A crash between the two writes leaves them unequal: then start empty.
+        log.warning("embedding cache part %s is unreadable (%s); encoding anew",
+                    vectors_path, exc)
+        return None
+    # A crash between the two writes leaves them unequal: then the part is dropped.
     if len(keys) != len(vectors) or vectors.ndim != 2 or (dim is not None
                                                            and vectors.shape[1] != dim):
-        log.warning("embedding cache at %s does not fit together (%d keys, %s vectors); "
-                    "encoding anew", folder, len(keys), vectors.shape)
-        return {}
+        log.warning("embedding cache part %s does not fit together (%d keys, %s vectors); "
+                    "encoding anew", vectors_path, len(keys), vectors.shape)
+        return None
     # Stored vectors are unit length: a zeroed or altered row is dropped, not trusted.
-    norms = np.linalg.norm(vectors, axis=1)
-    good = np.abs(norms - 1.0) < 1e-3
+    good = np.ones(len(vectors), dtype=bool)
+    for start in range(0, len(vectors), 4096):
+        norms = np.linalg.norm(vectors[start:start + 4096], axis=1)
+        good[start:start + 4096] = np.abs(norms - 1.0) < 1e-3
     if not good.all():
         log.warning("embedding cache at %s: %d of %d vectors damaged; they are encoded "
-                    "anew", folder, int((~good).sum()), len(vectors))
-    return {str(k): v for k, v, ok in zip(keys, vectors, good, strict=True) if ok}
+                    "anew", vectors_path.parent, int((~good).sum()), len(vectors))
+    return [str(k) if ok else "" for k, ok in zip(keys, good, strict=True)], vectors
 
 
 class EmbeddingCache:
-    """Vectors of previously encoded documents; files: keys.npy and vectors.npy."""
+    """Vectors of previously encoded documents, on disk; new ones in memory until saved."""
 
     def __init__(self, folder: Path | None = None, dim: int | None = None) -> None:
         self.folder = folder
-        self._vectors: dict[str, np.ndarray] = {}
-        if folder is not None and (folder / "keys.npy").exists():
-            self._vectors = _read(folder, dim)
+        self._segments: list[np.ndarray] = []
+        self._where: dict[str, tuple[int, int]] = {}  # key -> (segment, row)
+        self._fresh: dict[str, np.ndarray] = {}  # encoded since the last save
+        if folder is not None and folder.is_dir():
+            for keys_path, vectors_path in _parts(folder):
+                part = _read_part(keys_path, vectors_path, dim)
+                if part is not None:
+                    self._add_segment(*part)
+
+    def _add_segment(self, keys: Sequence[str], vectors: np.ndarray) -> None:
+        seg = len(self._segments)
+        self._segments.append(vectors)
+        for row, key in enumerate(keys):
+            if key:
+                self._where.setdefault(key, (seg, row))
 
     def __len__(self) -> int:
-        return len(self._vectors)
+        return len(self._where.keys() | self._fresh.keys())
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._fresh or key in self._where
+
+    def _get(self, key: str) -> np.ndarray:
+        if key in self._fresh:
+            return self._fresh[key]
+        seg, row = self._where[key]
+        return np.array(self._segments[seg][row], dtype=np.float32)
 
     def fill_from(self, other: EmbeddingCache) -> None:
-        """Take the other cache's vectors for keys this one lacks."""
-        for key, vector in other._vectors.items():
-            self._vectors.setdefault(key, vector)
+        """Take the other cache's vectors for keys this one lacks (without copying them)."""
+        offset = len(self._segments)
+        self._segments.extend(other._segments)
+        for key, (seg, row) in other._where.items():
+            self._where.setdefault(key, (seg + offset, row))
+        for key, vector in other._fresh.items():
+            if key not in self:
+                self._fresh[key] = vector
 
     def encode(self, embedder: Embedder, texts: Sequence[str], *, progress: bool = False
                ) -> np.ndarray:
         """Document vectors for `texts`, encoding only those not cached yet."""
         keys = [text_key(embedder.name, t) for t in texts]
         missing = list(dict.fromkeys(
-            (k, t) for k, t in zip(keys, texts, strict=True) if k not in self._vectors))
+            (k, t) for k, t in zip(keys, texts, strict=True) if k not in self))
         if missing:
             fresh = embedder.encode_documents([t for _, t in missing], progress=progress)
-            self._vectors.update({k: v for (k, _), v in zip(missing, fresh, strict=True)})
+            self._fresh.update({k: v for (k, _), v in zip(missing, fresh, strict=True)})
         if not keys:
             return np.zeros((0, embedder.dim), dtype=np.float32)
-        return np.stack([self._vectors[k] for k in keys]).astype(np.float32)
+        return np.stack([self._get(k) for k in keys]).astype(np.float32)
 
     def save(self, folder: Path | None = None, only: Sequence[str] | None = None) -> None:
-        """Write the cache (optionally only the given keys) atomically."""
+        """Write the cache atomically: into its own folder, append what was encoded since
+        the last save as a new part; into another folder (or `only` some keys), write one
+        complete pair of files."""
         folder = folder or self.folder
         if folder is None:
             raise ValueError("no folder to save the embedding cache in")
         folder.mkdir(parents=True, exist_ok=True)
-        keys = sorted(self._vectors if only is None else set(only) & set(self._vectors))
-        vectors = (np.stack([self._vectors[k] for k in keys]) if keys
+        if only is not None or folder != self.folder or not self._segments:
+            wanted = sorted(set(only) & (self._where.keys() | self._fresh.keys())
+                            if only is not None else self._where.keys() | self._fresh.keys())
+            self._write_pair(folder / "keys.npy", folder / "vectors.npy", wanted)
+            if folder == self.folder and only is None:  # now on disk: map it, free memory
+                self._reload(folder)
+            return
+        if not self._fresh:
+            return
+        if len(_parts(folder)) >= MAX_PARTS:
+            self._compact(folder)
+            return
+        name = f"part-{uuid.uuid4().hex[:12]}"
+        keys = sorted(self._fresh)
+        self._write_pair(folder / f"{name}-keys.npy", folder / f"{name}-vectors.npy", keys)
+        self._add_segment(keys, np.stack([self._fresh[k] for k in keys]))
+        self._fresh = {}
+
+    def _write_pair(self, keys_path: Path, vectors_path: Path, keys: Sequence[str]) -> None:
+        vectors = (np.stack([self._get(k) for k in keys]) if keys
                    else np.zeros((0, 1), np.float32))
-        for name, array in (("vectors.npy", vectors), ("keys.npy", np.array(keys, dtype="U32"))):
-            write_atomic(folder / name, lambda h, a=array: np.save(h, a, allow_pickle=False))
+        # Vectors first, keys last: a part whose keys file is missing is never read.
+        write_atomic(vectors_path, lambda h: np.save(h, vectors, allow_pickle=False))
+        write_atomic(keys_path, lambda h: np.save(h, np.array(keys, dtype="U32"),
+                                                  allow_pickle=False))
+
+    def _compact(self, folder: Path) -> None:
+        keys = sorted(self._where.keys() | self._fresh.keys())
+        old = _parts(folder)[1:]
+        self._write_pair(folder / "keys.npy", folder / "vectors.npy", keys)
+        for keys_path, vectors_path in old:
+            keys_path.unlink(missing_ok=True)
+            vectors_path.unlink(missing_ok=True)
+        self._reload(folder)
+
+    def _reload(self, folder: Path) -> None:
+        self._segments, self._where, self._fresh = [], {}, {}
+        part = _read_part(folder / "keys.npy", folder / "vectors.npy", None)
+        if part is not None:
+            self._add_segment(*part)

@@ -294,3 +294,13 @@ def test_bundled_title_only_rows_are_kept(bundled):
 
 def test_bundled_hash_is_stable_across_loads(bundled):
     assert load_bundled_corpus().content_hash == bundled.content_hash
+
+
+def test_changed_corpus_equals_one_built_from_scratch(small_corpus):
+    first, second = small_corpus.records[:2]
+    edited = first.model_copy(update={"title": "Judul baru"})
+    changed = small_corpus.changed([edited], [second.id])
+    rebuilt = Corpus(tuple([edited, *small_corpus.records[2:]]))
+    assert changed.content_hash == rebuilt.content_hash
+    assert changed.by_id == rebuilt.by_id and changed.records[0] is edited
+    assert second.id not in changed.by_id and len(changed) == len(small_corpus) - 1

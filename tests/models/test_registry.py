@@ -241,3 +241,24 @@ def test_minilm_real_model(offline):
     embedder = create_embedder("all-MiniLM-L6-v2")
     assert embedder.name == "minilm"
     check_unit_rows(embedder, 384)
+
+
+def test_cache_saves_append_parts_and_reload_them(tmp_path, hashing_embedder):
+    from models import cache as cache_module
+
+    cache = EmbeddingCache(tmp_path / "c", hashing_embedder.dim)
+    first = cache.encode(hashing_embedder, ["satu dokumen", "dua dokumen"])
+    cache.save()
+    cache.encode(hashing_embedder, ["tiga dokumen"])
+    cache.save()  # appends a part, leaves the first files alone
+    assert len(list((tmp_path / "c").glob("part-*-keys.npy"))) >= 1
+    reloaded = EmbeddingCache(tmp_path / "c", hashing_embedder.dim)
+    assert len(reloaded) == 3
+    assert np.allclose(reloaded.encode(hashing_embedder, ["satu dokumen", "dua dokumen"]),
+                       first)
+    for n in range(cache_module.MAX_PARTS + 1):  # many saves are merged into one pair
+        reloaded.encode(hashing_embedder, [f"dokumen ke-{n}"])
+        reloaded.save()
+    assert len(list((tmp_path / "c").glob("part-*"))) <= 2 * cache_module.MAX_PARTS
+    assert len(EmbeddingCache(tmp_path / "c", hashing_embedder.dim)) == 3 + \
+        cache_module.MAX_PARTS + 1
