@@ -40,7 +40,7 @@ _VARIANTS = {
 }
 
 # Bump when tokenisation, stop words or stemming change: indexes record it and are rebuilt.
-ANALYZER_VERSION = 1
+ANALYZER_VERSION = 2  # 2: short forms that lose a word are not acronyms
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
@@ -114,8 +114,14 @@ class Analyzer:
         self.acronyms = self._acronym_map(acronym_pairs)
 
     def _acronym_map(self, pairs: Iterable[tuple[str, str]]) -> AcronymMap:
-        return AcronymMap((self.base_stems(short), self.base_stems(long))
-                          for short, long in pairs)
+        return AcronymMap((short_stems, self.base_stems(long)) for short, long in pairs
+                          if (short_stems := self._short_form(short)))
+
+    def _short_form(self, short: str) -> list[str]:
+        """Stems of a short form, or [] when analysis dropped one of its words: "Bulan
+        Melah" would otherwise expand every "bulan" (month) in every text."""
+        stems = self.base_stems(short)
+        return stems if len(stems) == len(_TOKEN.findall(fold(short))) else []
 
     def with_acronyms(self, acronym_pairs: Iterable[tuple[str, str]]) -> Analyzer:
         """An analyzer with another acronym table, sharing this one's stemmer and cache

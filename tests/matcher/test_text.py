@@ -126,3 +126,12 @@ def test_acronym_map_two_ways():
 def test_empty_and_symbol_only_text(analyzer):
     assert analyzer.terms("") == []
     assert analyzer.stems(" -- !! ?? ") == []
+
+
+def test_a_short_form_that_loses_a_word_is_not_an_acronym():
+    from matcher.text import Analyzer
+
+    analyzer = Analyzer([("Bulan Melah", "Buleleng Kelola Sampah Anorganik melalui Bank "
+                                         "Sampah"), ("TOSS", "Tempat Olah Sampah Setempat")])
+    assert "sampah" not in analyzer.stems("sudah berbulan-bulan menunggu")
+    assert "olah" in analyzer.stems("program TOSS di desa")
