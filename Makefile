@@ -36,6 +36,7 @@ lint: $(STAMP)
 corpus: $(STAMP)
 	$(BIN)/python scripts/build_corpus.py
 	$(BIN)/python scripts/ship_vectors.py
+	$(BIN)/python scripts/corpus_report.py > /dev/null
 
 eval: $(STAMP)
 	$(BIN)/replika eval --dense-models minilm --out docs/evaluation.md
@@ -49,6 +50,7 @@ bench: $(STAMP)
 	$(BIN)/python scripts/benchmark.py
 	$(BIN)/python scripts/bench_forum.py
 	$(BIN)/python scripts/loadtest.py
+	$(BIN)/python scripts/bench_scale.py
 
 screenshots: $(STAMP) browser
 	$(BIN)/python scripts/screenshot.py

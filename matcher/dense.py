@@ -168,6 +168,12 @@ class DenseIndex:
             return self._base_vecs[row]
         return self._faiss.reconstruct(int(int_id))
 
+    def with_nprobe(self, nprobe: int) -> DenseIndex:
+        """The same index probing `nprobe` IVF lists per query (shares every vector)."""
+        twin = DenseIndex(self.dim, self.kind, nprobe)
+        twin.__dict__.update({k: v for k, v in self.__dict__.items() if k != "nprobe"})
+        return twin
+
     def changed(self, removed: Iterable[int] = (), vectors: np.ndarray | None = None,
                 ids: Iterable[int] = ()) -> DenseIndex:
         """A new index without `removed` (unknown ids are ignored) and with `vectors` added
@@ -255,7 +261,7 @@ class DenseIndex:
         import faiss
 
         dead = int((~self._alive).sum())
-        params = None
+        params = faiss.SearchParametersIVF(nprobe=self.nprobe)
         if allowed is not None:
             params = faiss.SearchParametersIVF(sel=faiss.IDSelectorBatch(allowed),
                                                nprobe=self.nprobe)

@@ -111,8 +111,7 @@ def bench_ivf(n: int, dim: int = 384, queries: int = 200) -> list[dict[str, floa
     rows.append({"kind": "flat", "nprobe": 0, "recall10": 1.0, "ms": flat_s * 1000})
     ivf = DenseIndex.build(base, ids, kind="ivf")
     for nprobe in (8, 16, 32, 64):
-        ivf.nprobe = nprobe
-        ivf._index.nprobe = nprobe
+        ivf = ivf.with_nprobe(nprobe)
         found = []
         start = time.perf_counter()
         for q in qs:

@@ -186,7 +186,8 @@ def render(results: list[LevelResult], ready: dict, args: argparse.Namespace,
         "",
         f"POST /v1/recommendations (k={args.k}, no filters) against {where} on 127.0.0.1, "
         f"model `{ready.get('model')}`, {ready.get('innovations')} innovations; "
-        + (f"{args.workers} uvicorn worker process(es), one encoder each" if started_here
+        + (f"{args.workers} uvicorn worker process(es), cores/workers query encoders each"
+           if started_here
            else "the server's own workers")
         + f". Client and server share the machine: {cpu} CPU cores ({cpu_name()}), "
         f"Python {platform.python_version()}. Each run stops "
@@ -235,8 +236,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeated", type=int, default=8,
                         help="distinct statements in the repeated-query runs")
     parser.add_argument("-k", type=int, default=10)
-    parser.add_argument("--workers", type=int, default=2,
-                        help="worker processes of the started server (default 2: one per core)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="worker processes of the started server (default 1, with one "
+                             "query encoder per core)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "performance.md",
                         help="Markdown file to update; '-' prints the block instead")
     args = parser.parse_args(argv)
