@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from importlib import resources
 
-_PAREN = re.compile(r"^(?P<outer>.+?)\s*\((?P<inner>[^()]+)\)\s*(?P<rest>.*)$")
 _COLON = re.compile(r"^(?P<short>[^:]{1,40}):\s*(?P<long>.+)$")
 _CAPS = re.compile(r"\b[A-Z][A-Z0-9-]{1,}[a-z]?\b")
 
@@ -26,19 +25,34 @@ def _pair(short: str, long: str) -> tuple[str, str] | None:
     return (short, long) if _looks_short(short, long) else (long, short)
 
 
+def split_parenthesis(text: str) -> tuple[str, str] | None:
+    """(text before, text inside) the first "(...)" holding no other parenthesis, as in
+    "Surabaya Single Window (SSW)"; plain string scanning, linear in the length (a regex
+    for this took quadratic time on long runs of spaces)."""
+    start = text.find("(", 1)
+    while start != -1:
+        end = start + 1
+        while end < len(text) and text[end] not in "()":
+            end += 1
+        if end < len(text) and text[end] == ")" and end > start + 1:
+            return text[:start].rstrip() or text[:1], text[start + 1:end]
+        start = text.find("(", max(end, start + 1))
+    return None
+
+
 def record_acronyms(title: str, expansion: str) -> tuple[tuple[str, str], ...]:
     """(short form, long form) pairs that a record's title and expansion state."""
     pairs: list[tuple[str, str] | None] = []
-    title_match = _PAREN.match(title)
+    title_match = split_parenthesis(title)
     if title_match:
-        pairs.append(_pair(title_match["outer"], title_match["inner"]))
+        pairs.append(_pair(*title_match))
     if expansion:
         colon = _COLON.match(expansion)
-        paren = _PAREN.match(expansion)
+        paren = split_parenthesis(expansion)
         if colon:
             pairs.append(_pair(colon["short"], colon["long"]))
         elif paren:
-            pairs.append(_pair(paren["inner"], paren["outer"]))
+            pairs.append(_pair(paren[1], paren[0]))
         elif not title_match:
             caps = _CAPS.findall(title)
             brand = caps[0] if caps else title

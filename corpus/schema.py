@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -18,6 +19,7 @@ from corpus.vocab import (
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 THIN_WORDS = 25  # problem + solution words below which a record counts as thin
+MAX_TEXT = 8000  # characters of problem, solution or outcome
 
 
 class DetailLevel(StrEnum):
@@ -36,9 +38,15 @@ class RunStatus(StrEnum):
     UNKNOWN = "tidak diketahui"
 
 
+MAX_URL = 2000
+_URL = re.compile(r"https?://[^\s/?#][^\s]*")  # one greedy class after the host: linear
+
+
 def check_url(value: str) -> str:
     """An http(s) URL with a host, or ValueError (no javascript:, data: or file: links)."""
-    if not re.match(r"^https?://[^\s/?#]+\S*$", value):
+    if len(value) > MAX_URL:
+        raise ValueError(f"a source URL may have at most {MAX_URL} characters")
+    if not _URL.fullmatch(value):
         raise ValueError(f"{value[:80]!r} is not an http or https URL")
     return value
 
@@ -84,19 +92,20 @@ class Innovation(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
     id: str = Field(description="Stable identifier; other tools refer to innovations by it")
-    title: str = Field(min_length=1)
-    acronym_expansion: str = ""
-    agency: str = ""
-    region: str = ""
+    title: str = Field(min_length=1, max_length=300)
+    acronym_expansion: str = Field(default="", max_length=300)
+    agency: str = Field(default="", max_length=300)
+    region: str = Field(default="", max_length=200)
     province: str = ""
     level: Level
     year: int | None = Field(default=None, ge=1990, le=2100)
-    awards: tuple[str, ...] = ()
+    awards: tuple[Annotated[str, Field(max_length=300)], ...] = Field(default=(),
+                                                                      max_length=30)
     sector: str = "lainnya"
-    problem: str = ""
-    solution: str = ""
-    outcome: str = ""
-    sources: tuple[str, ...] = ()
+    problem: str = Field(default="", max_length=MAX_TEXT)
+    solution: str = Field(default="", max_length=MAX_TEXT)
+    outcome: str = Field(default="", max_length=MAX_TEXT)
+    sources: tuple[str, ...] = Field(default=(), max_length=30)
     detail_level: DetailLevel = DetailLevel.FULL
     known_replications: int = Field(default=0, ge=0)
     # What a replicator needs, where sources state it (issue 13).
@@ -104,11 +113,13 @@ class Innovation(BaseModel):
     status: RunStatus = RunStatus.UNKNOWN
     status_year: int | None = Field(default=None, ge=1990, le=2100,
                                     description="Year of the latest evidence of `status`")
-    legal_basis: tuple[str, ...] = ()
+    legal_basis: tuple[Annotated[str, Field(max_length=300)], ...] = Field(default=(),
+                                                                           max_length=20)
     needs: Needs = Needs()
     cost: str = Field(default="", max_length=500)
-    adopters: tuple[Adopter, ...] = ()
-    aliases: tuple[str, ...] = Field(default=(), description="Ids merged into this record")
+    adopters: tuple[Adopter, ...] = Field(default=(), max_length=500)
+    aliases: tuple[str, ...] = Field(default=(), max_length=50,
+                                     description="Ids merged into this record")
 
     @field_validator("id")
     @classmethod

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from corpus.acronyms import common_acronyms, record_acronyms
 
@@ -59,3 +63,41 @@ def test_common_acronyms_load():
         assert short and long and short == short.strip() and long == long.strip()
         assert "\t" not in short + long
         assert not short.startswith("#")
+
+
+@pytest.mark.parametrize("title", [
+    "a" + " " * 80_000 + "b",
+    "(" * 40_000 + "x",
+    "x" + " (" * 40_000,
+    "A" + "(b" * 30_000 + ")",
+])
+def test_pathological_titles_are_parsed_in_linear_time(title):
+    import time
+
+    start = time.perf_counter()
+    record_acronyms(title, title)
+    assert time.perf_counter() - start < 0.1  # a generous guard; the old regex took 9.8 s
+
+
+# The rule the string code replaced, kept as its oracle (fine on short strings).
+_OLD_PAREN = re.compile(r"^(?P<outer>.+?)\s*\((?P<inner>[^()]+)\)\s*(?P<rest>.*)$")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab ()", max_size=14))
+def test_split_parenthesis_matches_the_old_regex(text):
+    from corpus.acronyms import split_parenthesis
+
+    match = _OLD_PAREN.match(text)
+    assert split_parenthesis(text) == ((match["outer"], match["inner"]) if match else None)
+
+
+def test_pathological_url_is_refused_quickly():
+    import time
+
+    from corpus.schema import check_url
+
+    start = time.perf_counter()
+    with pytest.raises(ValueError):
+        check_url("http://" + "a" * 1990 + " ")
+    assert time.perf_counter() - start < 0.1
