@@ -138,11 +138,19 @@ class Store:
         return conn
 
     def check_writable(self) -> None:
-        """Raise StoreUnavailableError, naming the cause, unless writes can succeed."""
-        for path in (self.path, self.path.parent):
-            if path.exists() and not os.access(path, os.W_OK):
-                raise StoreUnavailableError(f"the store {path} is read-only; writes are "
-                                            "refused until it can be written")
+        """Raise StoreUnavailableError, naming the cause, unless writes can succeed: the
+        file opens for writing and the folder takes a new file (SQLite's WAL needs both).
+        Probed for real, since permission bits say nothing to root or of a read-only
+        mount."""
+        probe = self.path.parent / f".{self.path.name}.probe-{os.getpid()}"
+        try:
+            os.close(os.open(self.path, os.O_WRONLY))
+            os.close(os.open(probe, os.O_WRONLY | os.O_CREAT, 0o600))
+            os.unlink(probe)
+        except OSError as exc:
+            raise StoreUnavailableError(
+                f"the store {self.path} cannot be written ({exc.strerror}); writes are "
+                "refused until it can") from None
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:

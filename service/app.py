@@ -8,9 +8,11 @@ from fastapi import FastAPI
 
 from matcher.live import LiveEngine, open_engine
 from service.api.errors import install_error_handlers
+from service.api.headers import SecurityHeaders
 from service.api.limits import BodySizeLimit
 from service.api.routes import forum, innovations, recommendations, replications, stats
 from service.settings import ServiceConfig
+from service.web import docs
 from service.web import routes as web
 
 
@@ -28,14 +30,17 @@ def create_app(config: ServiceConfig, engine: LiveEngine | None = None) -> FastA
 
     app = FastAPI(title="Replika", version="1.0",
                   description="Recommends proven Indonesian public-service innovations that "
-                              "a region can replicate.", lifespan=lifespan)
+                              "a region can replicate.", lifespan=lifespan,
+                  docs_url=None, redoc_url=None)  # /docs is ours: local assets, no CDN
     app.state.config = config
     app.state.engine = engine
     install_error_handlers(app)
-    for module in (recommendations, innovations, replications, stats, forum, web):
+    for module in (recommendations, innovations, replications, stats, forum, web, docs):
         app.include_router(module.router)
     web.mount_static(app)
+    docs.mount_assets(app)
     app.add_middleware(BodySizeLimit, max_bytes=config.limits.max_upload_bytes)
+    app.add_middleware(SecurityHeaders)
     return app
 
 

@@ -164,3 +164,42 @@ def test_phone_viewport_is_usable(chromium, server, path):
             assert scroll_width <= PHONE["width"], f"{href} scrolls sideways: {scroll_width}px"
     finally:
         context.close()
+
+
+def test_pages_send_security_headers_and_break_no_csp_rule(page):
+    violations: list[str] = []
+    page.on("console", lambda m: violations.append(m.text)
+            if "Content Security Policy" in m.text else None)
+    response = page.goto("/")
+    headers = response.headers
+    assert "script-src 'self'" in headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["x-frame-options"] == "DENY"
+    assert headers["referrer-policy"]
+    _search(page, QUERY)
+    page.locator("article.card a").first.click()
+    page.wait_for_load_state()
+    assert not page.locator("a[href^='javascript:']").count()
+    assert not violations, violations
+
+
+def test_api_docs_render_with_the_network_blocked(chromium, server):
+    context = chromium.new_context(base_url=server)
+    outside: list[str] = []
+
+    def only_loopback(route):
+        if route.request.url.startswith(server):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_loopback)
+    page = context.new_page()
+    page.goto("/docs")
+    page.locator(".swagger-ui .info .title").wait_for(timeout=20_000)
+    assert "Replika" in page.locator(".swagger-ui .info .title").inner_text()
+    assert page.locator(".opblock").count() >= 5  # the operations are listed
+    context.close()
+    assert not outside, f"/docs tried to reach other hosts: {outside}"
