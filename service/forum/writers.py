@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from matcher.forum.build import ForumResult
+from service.forum.cells import safe_cell
 
 
 def pair_rows(result: ForumResult) -> list[dict[str, Any]]:
@@ -62,7 +63,7 @@ def _write_csv(path: Path, rows: list[dict[str, Any]], columns: list[str]) -> No
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in rows)
 
 
 PAIR_COLUMNS = ["round", "table", "region_id", "region", "province", "innovator_id",
@@ -91,12 +92,21 @@ def write_xlsx(path: Path, result: ForumResult, data: dict[str, Any]) -> None:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            sheet.append([row.get(c) for c in columns])
+            _append_values(sheet, [row.get(c) for c in columns])
     summary = book.create_sheet("Ringkasan")
     for key, value in data["summary"].items():
-        summary.append([key, json.dumps(value, ensure_ascii=False)
-                        if isinstance(value, dict) else value])
+        _append_values(summary, [key, json.dumps(value, ensure_ascii=False)
+                                 if isinstance(value, dict) else value])
     book.save(path)
+
+
+def _append_values(sheet, values: list[Any]) -> None:
+    """Append a row of values: every text is stored as text, never as a formula (openpyxl
+    turns a string starting with '=' into one)."""
+    sheet.append([safe_cell(v) for v in values])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
 
 
 def render_html(result: ForumResult, data: dict[str, Any]) -> str:

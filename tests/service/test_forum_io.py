@@ -226,3 +226,25 @@ def test_province_government_profile_excludes_its_own_innovations(api):
             "region": {"province": "jatim", "level": "provinsi"}}
     ids = [r["id"] for r in api.post("/v1/recommendations", json=body).json()["results"]]
     assert "iga-2024-klinik-hoaks-jatim" not in ids and ids
+
+
+@pytest.mark.parametrize("name", ["=HYPERLINK(\"http://x\",\"klik\")", "+1+cmd|' /C calc'!A0",
+                                  "-2+3", "@SUM(1+1)", "\t=1", "\r=1"])
+def test_no_formula_reaches_the_spreadsheets(rec, tmp_path, name):
+    import zipfile
+
+    regions = [RegionSpec("R1", name, ("sampah rumah tangga menumpuk, perlu kompos",),
+                          "Maluku")]
+    result = plan_forum(rec, regions, [InnovatorSpec("I2", 1, "kipp-2018-toss-klungkung")])
+    paths = {p.name: p for p in write_outputs(result, tmp_path / "out")}
+    with zipfile.ZipFile(paths["plan.xlsx"]) as book:
+        sheets = [book.read(n).decode() for n in book.namelist() if n.endswith(".xml")]
+    assert not any("<f>" in xml or "<f " in xml for xml in sheets)
+    cells = [c.value for sheet in load_workbook(paths["plan.xlsx"]) for row in
+             sheet.iter_rows() for c in row if isinstance(c.value, str)]
+    assert "'" + name in cells and name not in cells
+    for csv_name in ("timetable.csv", "agenda_regions.csv", "agenda_innovators.csv"):
+        with paths[csv_name].open(encoding="utf-8", newline="") as handle:
+            values = [v for row in csv.reader(handle) for v in row]
+        assert "'" + name in values
+        assert not any(v.startswith(("=", "+", "-", "@", "\t", "\r")) for v in values)
