@@ -242,7 +242,8 @@ def test_no_formula_reaches_the_spreadsheets(rec, tmp_path, name):
     assert not any("<f>" in xml or "<f " in xml for xml in sheets)
     cells = [c.value for sheet in load_workbook(paths["plan.xlsx"]) for row in
              sheet.iter_rows() for c in row if isinstance(c.value, str)]
-    assert "'" + name in cells and name not in cells
+    as_read = name.replace("\r", "\n")  # XML reads a carriage return back as a newline
+    assert "'" + as_read in cells and as_read not in cells
     for csv_name in ("timetable.csv", "agenda_regions.csv", "agenda_innovators.csv"):
         with paths[csv_name].open(encoding="utf-8", newline="") as handle:
             values = [v for row in csv.reader(handle) for v in row]
