@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -25,6 +27,7 @@ def create_app(config: ServiceConfig, engine: LiveEngine | None = None) -> FastA
         if owned:
             app.state.engine = open_engine(config.settings)
         yield
+        app.state.forum_pool.shutdown(wait=False, cancel_futures=True)
         if owned:  # save the index the background saver has not saved yet
             app.state.engine.close()
 
@@ -34,6 +37,10 @@ def create_app(config: ServiceConfig, engine: LiveEngine | None = None) -> FastA
                   docs_url=None, redoc_url=None)  # /docs is ours: local assets, no CDN
     app.state.config = config
     app.state.engine = engine
+    # Forum plans run here, off the request threads, a bounded number at once.
+    app.state.forum_pool = ThreadPoolExecutor(config.limits.forum_concurrency,
+                                              thread_name_prefix="forum-plan")
+    app.state.forum_slots = threading.BoundedSemaphore(config.limits.forum_concurrency)
     install_error_handlers(app)
     for module in (recommendations, innovations, replications, stats, forum, web, docs):
         app.include_router(module.router)

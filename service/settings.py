@@ -21,6 +21,11 @@ class Limits:
     max_page_size: int = 100
     max_upload_bytes: int = 5 * 1024 * 1024
     max_upload_rows: int = 10_000
+    forum_max_regions: int = 1_000
+    forum_max_innovators: int = 1_000
+    forum_max_statements: int = 3_000  # problem statements over all regions
+    forum_deadline_seconds: float = 120.0  # a caller may ask for less, never more
+    forum_concurrency: int = 1  # plans computed at once; another one answers 503
 
 
 @dataclass(frozen=True)

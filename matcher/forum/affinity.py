@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from matcher.engine import Recommender
@@ -45,18 +45,34 @@ def statement_scores(rec: Recommender, statement: str, depth: int = ADMISSIBLE_R
             and r.probability >= threshold}
 
 
+class PlanningStopped(RuntimeError):
+    """Planning was stopped (its deadline passed, or the caller went away)."""
+
+
+WARM_BATCH = 32  # statements encoded together between checks of `stop`
+
+
 def pair_affinities(rec: Recommender, statements: Mapping[str, Sequence[str]],
-                    innovations: Mapping[str, str], depth: int = ADMISSIBLE_RANK
-                    ) -> dict[Pair, Scored]:
+                    innovations: Mapping[str, str], depth: int = ADMISSIBLE_RANK, *,
+                    stop: Callable[[], str | None] = lambda: None) -> dict[Pair, Scored]:
     """Best-statement affinity per admissible (region_id, innovator_id) pair.
 
     `statements` maps region ids to their problem statements; `innovations` maps innovator
-    ids to innovation ids in the recommender's corpus.
+    ids to innovation ids in the recommender's corpus. `stop` is asked between statements;
+    a reason it returns raises PlanningStopped saying how far scoring got.
     """
     out: dict[Pair, Scored] = {}
-    rec.warm([t for ts in statements.values() for t in ts])
+    flat = [t for ts in statements.values() for t in ts]
+    done = 0
     for region_id, region_statements in statements.items():
         for statement in region_statements:
+            reason = stop()
+            if reason:
+                raise PlanningStopped(f"{reason}: scored {done} of {len(flat)} problem "
+                                      "statements")
+            if done % WARM_BATCH == 0:
+                rec.warm(flat[done:done + WARM_BATCH])
+            done += 1
             scores = statement_scores(rec, statement, depth)
             for innovator_id, innovation_id in innovations.items():
                 if innovation_id not in scores:
@@ -68,4 +84,5 @@ def pair_affinities(rec: Recommender, statements: Mapping[str, Sequence[str]],
     return out
 
 
-__all__ = ["Scored", "UncalibratedError", "pair_affinities", "statement_scores"]
+__all__ = ["PlanningStopped", "Scored", "UncalibratedError", "pair_affinities",
+           "statement_scores"]

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import statistics
+import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from corpus.loader import Corpus
 from corpus.schema import Innovation
 from matcher.engine import Recommender
 from matcher.filters import is_own_region
-from matcher.forum.affinity import ADMISSIBLE_RANK, pair_affinities
-from matcher.forum.assign import greedy, solve
+from matcher.forum.affinity import ADMISSIBLE_RANK, PlanningStopped, pair_affinities
+from matcher.forum.assign import DEFAULT_TIME_LIMIT, greedy, solve
 from matcher.forum.model import Constraints, ForumProblem, Innovator, Pair, Region
 from matcher.forum.plan import Plan
 from matcher.forum.schedule import Schedule, schedule
@@ -115,7 +116,8 @@ def _innovation(rec: Recommender, spec: InnovatorSpec) -> Innovation:
 
 def build_problem(rec: Recommender, regions: Sequence[RegionSpec],
                   innovators: Sequence[InnovatorSpec], rules: ForumRules = ForumRules(),
-                  *, cache: EmbeddingCache | None = None, depth: int = ADMISSIBLE_RANK
+                  *, cache: EmbeddingCache | None = None, depth: int = ADMISSIBLE_RANK,
+                  stop: Callable[[], str | None] = lambda: None
                   ) -> tuple[ForumProblem, dict[str, Innovation]]:
     """The ForumProblem and each innovator's innovation.
 
@@ -128,7 +130,7 @@ def build_problem(rec: Recommender, regions: Sequence[RegionSpec],
     rec = _with_inline(rec, innovators, cache)
     items = {s.id: _innovation(rec, s) for s in innovators}
     scored = pair_affinities(rec, {r.id: r.statements for r in regions},
-                             {i: item.id for i, item in items.items()}, depth)
+                             {i: item.id for i, item in items.items()}, depth, stop=stop)
     sectors = {r.id: set(r.sectors) for r in regions}
     scored = {p: s for p, s in scored.items()
               if not sectors[p[0]] or items[p[1]].sector in sectors[p[0]]}
@@ -174,10 +176,27 @@ def summarise(problem: ForumProblem, plan: Plan, items: dict[str, Innovation]) -
 def plan_forum(rec: Recommender, regions: Sequence[RegionSpec],
                innovators: Sequence[InnovatorSpec], rules: ForumRules = ForumRules(), *,
                mode: str = "fair", tables_per_round: int | None = None,
-               cache: EmbeddingCache | None = None) -> ForumResult:
-    """Score, solve (with the greedy baseline beside it) and schedule a forum."""
-    problem, items = build_problem(rec, regions, innovators, rules, cache=cache)
-    plan = solve(problem, mode)
+               cache: EmbeddingCache | None = None, deadline: float | None = None,
+               cancelled: Callable[[], bool] = lambda: False) -> ForumResult:
+    """Score, solve (with the greedy baseline beside it) and schedule a forum.
+
+    `deadline` (a time.monotonic() value) bounds the whole plan: scoring stops with
+    PlanningStopped when it passes, and the solver gets what remains (a plan it cannot
+    prove optimal in time has status "limit"). `cancelled` stops scoring the same way."""
+    def stop() -> str | None:
+        if cancelled():
+            return "planning was cancelled"
+        if deadline is not None and time.monotonic() > deadline:
+            return "the planning deadline passed"
+        return None
+
+    problem, items = build_problem(rec, regions, innovators, rules, cache=cache, stop=stop)
+    reason = stop()
+    if reason:
+        raise PlanningStopped(f"{reason} before solving")
+    limit = DEFAULT_TIME_LIMIT if deadline is None else \
+        max(0.5, min(DEFAULT_TIME_LIMIT, deadline - time.monotonic()))
+    plan = solve(problem, mode, time_limit=limit)
     baseline = greedy(problem)
     timetable = schedule([m.pair for m in plan.pairs], tables_per_round)
     return ForumResult(problem, plan, baseline, timetable, summarise(problem, plan, items),

@@ -171,9 +171,15 @@ def api(tmp_path, small_corpus, lenient_relevance_dir):
     engine = LiveEngine(Settings(model="hashing", data_dir=tmp_path,
                                  relevance_path=lenient_relevance_dir), Store(tmp_path / "r.db"))
     engine.start(seed=small_corpus)
-    config = ServiceConfig(settings=engine.settings, limits=Limits(max_query_chars=300))
+    config = ServiceConfig(settings=engine.settings, api_key=FORUM_KEY, limits=Limits(
+        max_query_chars=300, forum_max_regions=20, forum_max_innovators=5,
+        forum_max_statements=30, forum_deadline_seconds=30))
     with TestClient(create_app(config, engine=engine)) as client:
+        client.headers["X-API-Key"] = FORUM_KEY
         yield client
+
+
+FORUM_KEY = "organiser-key"
 
 
 def _forum(regions, quota=None):
@@ -249,3 +255,67 @@ def test_no_formula_reaches_the_spreadsheets(rec, tmp_path, name):
             values = [v for row in csv.reader(handle) for v in row]
         assert "'" + name in values
         assert not any(v.startswith(("=", "+", "-", "@", "\t", "\r")) for v in values)
+
+
+def test_an_anonymous_forum_plan_is_refused(api):
+    body = _forum([{"id": "R1", "problems": ["sampah rumah tangga menumpuk"]}])
+    response = api.post("/v1/forum/plans", json=body, headers={"X-API-Key": ""})
+    assert response.status_code == 401
+    assert api.post("/v1/forum/plans", json=body, headers={"X-API-Key": "wrong"}
+                    ).status_code == 401
+
+
+@pytest.mark.parametrize(("regions", "innovators", "limit"), [
+    (21, 1, "forum_max_regions"),
+    (1, 6, "forum_max_innovators"),
+    (11, 1, "forum_max_statements"),  # 11 regions x 3 problems = 33 statements
+])
+def test_an_over_limit_forum_is_refused_before_any_work(api, regions, innovators, limit):
+    import time
+
+    body = {"regions": [{"id": f"R{n}", "problems": ["sampah menumpuk", "banjir",
+                                                       "antrean KTP"]}
+                        for n in range(regions)],
+            "innovators": [{"id": f"I{n}", "innovation_id": "kipp-2018-toss-klungkung"}
+                           for n in range(innovators)]}
+    start = time.perf_counter()
+    response = api.post("/v1/forum/plans", json=body)
+    assert response.status_code == 413 and limit in response.json()["error"]["message"]
+    assert time.perf_counter() - start < 5  # a guard against hangs: nothing was scored
+
+
+def test_a_deadline_above_the_limit_is_refused(api):
+    body = _forum([{"id": "R1", "problems": ["sampah"]}]) | {"deadline_seconds": 31}
+    response = api.post("/v1/forum/plans", json=body)
+    assert response.status_code == 422 and "forum_deadline_seconds" in response.text
+
+
+def test_a_plan_past_its_deadline_stops_with_a_clear_error(rec):
+    import time
+
+    from matcher.forum.affinity import PlanningStopped
+
+    regions = [RegionSpec(f"R{n}", f"Daerah {n}", (f"sampah rumah tangga menumpuk {n}",),
+                          "Maluku") for n in range(80)]
+    with pytest.raises(PlanningStopped, match="deadline passed: scored 0 of 80"):
+        plan_forum(rec, regions, INNOVATORS, deadline=time.monotonic() - 1)
+    calls = []
+
+    def cancelled() -> bool:
+        calls.append(1)
+        return len(calls) > 3
+
+    with pytest.raises(PlanningStopped, match="cancelled: scored 3 of 80"):
+        plan_forum(rec, regions, INNOVATORS, cancelled=cancelled)
+
+
+def test_a_second_plan_while_one_runs_is_told_to_retry(api):
+    slots = api.app.state.forum_slots
+    assert slots.acquire(blocking=False)  # as if a plan were running
+    try:
+        response = api.post("/v1/forum/plans", json=_forum([{"id": "R1",
+                                                              "problems": ["sampah"]}]))
+    finally:
+        slots.release()
+    assert response.status_code == 503 and response.headers["retry-after"]
+    assert response.json()["error"]["code"] == "planner_busy"

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+import time
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends
-from fastapi.concurrency import run_in_threadpool
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from corpus.schema import Innovation
 from corpus.vocab import normalise_level, normalise_province, normalise_sector
+from matcher.forum.affinity import PlanningStopped
 from matcher.forum.build import (
     ForumInputError,
     ForumRules,
@@ -19,15 +22,14 @@ from matcher.forum.build import (
 )
 from matcher.forum.feasibility import ForumInfeasibleError
 from matcher.live import LiveEngine
-from service.api.deps import get_config, get_engine
+from service.api.deps import get_config, get_engine, require_api_key
 from service.api.errors import ApiError
 from service.forum.writers import result_dict
 from service.settings import ServiceConfig
 
 router = APIRouter(prefix="/v1/forum", tags=["forum"])
 
-MAX_REGIONS = 1000
-MAX_INNOVATORS = 500
+HARD_MAX_ITEMS = 100_000  # refuses absurd bodies at parsing; the real limits are Limits
 
 
 class _In(BaseModel):
@@ -83,11 +85,14 @@ class ConstraintsIn(_In):
 class ForumPlanRequest(_In):
     """Everything needed to plan a forum."""
 
-    regions: list[RegionIn] = Field(min_length=1, max_length=MAX_REGIONS)
-    innovators: list[InnovatorIn] = Field(min_length=1, max_length=MAX_INNOVATORS)
+    regions: list[RegionIn] = Field(min_length=1, max_length=HARD_MAX_ITEMS)
+    innovators: list[InnovatorIn] = Field(min_length=1, max_length=HARD_MAX_ITEMS)
     constraints: ConstraintsIn = Field(default_factory=ConstraintsIn)
     mode: Literal["fair", "total"] = "fair"
     tables_per_round: int | None = Field(default=None, ge=1)
+    deadline_seconds: float | None = Field(
+        default=None, gt=0, description="stop planning after this long (at most the "
+                                         "server's forum_deadline_seconds)")
 
 
 def _innovator(n: int, spec: InnovatorIn) -> InnovatorSpec:
@@ -120,15 +125,56 @@ def check_problems(request: ForumPlanRequest, config: ServiceConfig) -> None:
                                "(max_query_chars)")
 
 
-@router.post("/plans")
-async def forum_plan(request: ForumPlanRequest, engine: LiveEngine = Depends(get_engine),
+def check_size(request: ForumPlanRequest, config: ServiceConfig) -> None:
+    """Refuse a forum over the documented limits before any work (413 naming the limit)."""
+    limits = config.limits
+    statements = sum(len(r.problems) for r in request.regions)
+    for count, limit, name, what in (
+            (len(request.regions), limits.forum_max_regions, "forum_max_regions", "regions"),
+            (len(request.innovators), limits.forum_max_innovators, "forum_max_innovators",
+             "innovators"),
+            (statements, limits.forum_max_statements, "forum_max_statements",
+             "problem statements")):
+        if count > limit:
+            raise ApiError(413, "forum_too_large", f"the forum has {count} {what}; the limit "
+                           f"is {limit} ({name})")
+    if request.deadline_seconds is not None and \
+            request.deadline_seconds > limits.forum_deadline_seconds:
+        raise ApiError(422, "invalid_forum", f"deadline_seconds may be at most "
+                       f"{limits.forum_deadline_seconds:g} (forum_deadline_seconds)")
+
+
+@router.post("/plans", dependencies=[Depends(require_api_key)])
+async def forum_plan(body: ForumPlanRequest, http: Request,
+                     engine: LiveEngine = Depends(get_engine),
                      config: ServiceConfig = Depends(get_config)) -> dict[str, Any]:
-    """Optimal fair (or total) pairs, the greedy baseline, rounds and coverage summary."""
-    check_problems(request, config)
-    return await run_in_threadpool(_plan, request, engine)
+    """Optimal fair (or total) pairs, the greedy baseline, rounds and coverage summary.
+
+    Needs the API key. Runs in a bounded pool with an overall deadline (the caller may
+    lower it) and stops when the client disconnects."""
+    check_problems(body, config)
+    check_size(body, config)
+    slots = http.app.state.forum_slots
+    if not slots.acquire(blocking=False):
+        raise ApiError(503, "planner_busy", "another forum plan is being computed; retry "
+                       "shortly", headers={"Retry-After": "10"})
+    try:
+        seconds = body.deadline_seconds or config.limits.forum_deadline_seconds
+        cancel = threading.Event()
+        future = asyncio.get_running_loop().run_in_executor(
+            http.app.state.forum_pool, _plan, body, engine, time.monotonic() + seconds,
+            cancel.is_set)
+        while not future.done():
+            await asyncio.wait({future}, timeout=0.5)
+            if not future.done() and await http.is_disconnected():
+                cancel.set()  # nobody waits for the answer: stop scoring
+        return future.result()
+    finally:
+        slots.release()
 
 
-def _plan(request: ForumPlanRequest, engine: LiveEngine) -> dict[str, Any]:
+def _plan(request: ForumPlanRequest, engine: LiveEngine, deadline: float,
+          cancelled) -> dict[str, Any]:
     regions = [RegionSpec(r.id, r.name or r.id, tuple(r.problems), r.province, r.level,
                           r.capacity, tuple(r.sectors)) for r in request.regions]
     innovators = [_innovator(n, s) for n, s in enumerate(request.innovators)]
@@ -138,7 +184,11 @@ def _plan(request: ForumPlanRequest, engine: LiveEngine) -> dict[str, Any]:
     try:
         result = plan_forum(engine.current(), regions, innovators, rules, mode=request.mode,
                             tables_per_round=request.tables_per_round,
-                            cache=engine.embedding_cache)
+                            cache=engine.embedding_cache, deadline=deadline,
+                            cancelled=cancelled)
+    except PlanningStopped as exc:
+        raise ApiError(504, "planning_stopped", f"{exc}; give a smaller forum, or a later "
+                       "deadline_seconds") from None
     except ForumInfeasibleError as exc:
         raise ApiError(422, "infeasible", str(exc).splitlines()[0],
                        [{"kind": c.kind, "message": c.message,
