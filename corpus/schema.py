@@ -38,6 +38,22 @@ class RunStatus(StrEnum):
     UNKNOWN = "tidak diketahui"
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def no_control_chars(value: object) -> object:
+    """`value` unchanged, or ValueError when a text in it holds a control character (NUL
+    and the like; tab and line breaks are text)."""
+    texts = [value] if isinstance(value, str) else \
+        [v for v in value if isinstance(v, str)] if isinstance(value, tuple | list) else []
+    for text in texts:
+        found = _CONTROL.search(text)
+        if found:
+            raise ValueError(f"control character U+{ord(found.group()):04X} at position "
+                             f"{found.start()} is not allowed")
+    return value
+
+
 MAX_URL = 2000
 _URL = re.compile(r"https?://[^\s/?#][^\s]*")  # one greedy class after the host: linear
 
@@ -55,6 +71,7 @@ class Needs(BaseModel):
     """What an innovation needs to run, as its sources state."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    _no_control = field_validator("*")(no_control_chars)
 
     staff: str = Field(default="", max_length=500)
     budget: str = Field(default="", max_length=500)
@@ -71,6 +88,7 @@ class Adopter(BaseModel):
     """A region named by a source as having copied the innovation."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    _no_control = field_validator("*")(no_control_chars)
 
     region: str = Field(min_length=1, max_length=200)
     province: str = ""
@@ -90,6 +108,7 @@ class Innovation(BaseModel):
     """One proven public-service innovation that a region could replicate."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    _no_control = field_validator("*")(no_control_chars)
 
     id: str = Field(description="Stable identifier; other tools refer to innovations by it")
     title: str = Field(min_length=1, max_length=300)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import sqlite3
 import threading
 import uuid
@@ -14,10 +15,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from corpus.loader import Corpus, record_hash, record_to_row
-from corpus.schema import Innovation
+from corpus.schema import Innovation, no_control_chars
 from corpus.vocab import normalise_province
 
 SCHEMA = """
@@ -67,8 +68,9 @@ class ReplicationIn(BaseModel):
     """A replication record as submitted: who adopted which innovation, when, how far."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    _no_control = field_validator("*")(no_control_chars)
 
-    innovation_id: str = Field(min_length=1)
+    innovation_id: str = Field(min_length=1, max_length=128)
     region: str = Field(min_length=1, max_length=200)
     province: str = ""
     stage: Stage
@@ -80,6 +82,24 @@ class ReplicationIn(BaseModel):
     def _norm_province(cls, value: object) -> object:
         return normalise_province(value) if isinstance(value, str) else value
 
+    @field_validator("date", mode="before")
+    @classmethod
+    def _iso_date(cls, value: object) -> object:
+        # Strict: `0` would otherwise become 1970-01-01, and "2026-1-5" a guess.
+        if value is None or isinstance(value, dt.date):
+            return value
+        if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError("date must be an ISO date, YYYY-MM-DD")
+        return value
+
+    @model_validator(mode="after")
+    def _not_in_the_future(self) -> ReplicationIn:
+        if self.date is not None and self.stage in COMMITTED_STAGES and \
+                self.date > dt.date.today() and "id" not in type(self).model_fields:
+            raise ValueError(f"a '{self.stage.value}' replication cannot be dated in the "
+                             f"future ({self.date.isoformat()}); record it once it happened")
+        return self
+
 
 class Replication(ReplicationIn):
     """A stored replication record."""
@@ -90,6 +110,28 @@ class Replication(ReplicationIn):
 
 class StoreUnavailableError(RuntimeError):
     """The store cannot be written (read-only file or folder, full disk)."""
+
+
+class DuplicateReplicationError(ValueError):
+    """The same innovation, adopter and stage are already recorded."""
+
+    def __init__(self, existing: Replication) -> None:
+        super().__init__(f"replication {existing.id} already records {existing.region!r} "
+                         f"at stage {existing.stage.value!r} for {existing.innovation_id!r}")
+        self.existing = existing
+
+
+class UnknownReplicationError(KeyError):
+    """A replication id the store does not hold."""
+
+
+class HasReplicationsError(ValueError):
+    """An innovation with replication records cannot be deleted without cascading."""
+
+    def __init__(self, innovation_id: str, count: int) -> None:
+        super().__init__(f"innovation {innovation_id!r} has {count} replication record(s); "
+                         "delete them first, or ask to cascade (?cascade=true)")
+        self.count = count
 
 
 class UnknownInnovationError(KeyError):
@@ -248,9 +290,17 @@ class Store:
             self._log(conn, "upsert", created + updated)
         return WriteResult(tuple(created), tuple(updated), ())
 
-    def delete(self, innovation_id: str) -> WriteResult:
-        """Delete one innovation and its replication records."""
+    def delete(self, innovation_id: str, *, cascade: bool = False) -> WriteResult:
+        """Delete one innovation; one with replication records only with `cascade`, which
+        deletes them too (HasReplicationsError otherwise, and nothing changes)."""
         with self._write() as conn:
+            held = int(conn.execute("SELECT COUNT(*) FROM replications WHERE innovation_id = ?",
+                                    (innovation_id,)).fetchone()[0])
+            if held and not cascade:
+                if not conn.execute("SELECT 1 FROM innovations WHERE id = ?",
+                                    (innovation_id,)).fetchone():
+                    raise UnknownInnovationError(innovation_id)
+                raise HasReplicationsError(innovation_id, held)
             gone = conn.execute("DELETE FROM innovations WHERE id = ?",
                                 (innovation_id,)).rowcount
             if not gone:
@@ -287,12 +337,24 @@ class Store:
 
     # replications ----------------------------------------------------------------------
 
+    def _same(self, conn: sqlite3.Connection, record: ReplicationIn,
+              other_than: int | None = None) -> Replication | None:
+        row = conn.execute(
+            "SELECT * FROM replications WHERE innovation_id = ? AND lower(region) = lower(?) "
+            "AND stage = ? AND id IS NOT ?", (record.innovation_id, record.region,
+                                             record.stage.value, other_than)).fetchone()
+        return Replication(**dict(row)) if row else None
+
     def add_replication(self, record: ReplicationIn) -> Replication:
-        """Store one replication record for an existing innovation."""
+        """Store one replication record for an existing innovation (the same innovation,
+        region and stage twice is DuplicateReplicationError)."""
         with self._write() as conn:
             if not conn.execute("SELECT 1 FROM innovations WHERE id = ?",
                                 (record.innovation_id,)).fetchone():
                 raise UnknownInnovationError(record.innovation_id)
+            existing = self._same(conn, record)
+            if existing is not None:
+                raise DuplicateReplicationError(existing)
             created = _now()
             cur = conn.execute(
                 "INSERT INTO replications (innovation_id, region, province, stage, date, note,"
@@ -301,6 +363,45 @@ class Store:
                  record.date.isoformat() if record.date else None, record.note, created))
             self._log(conn, "replication", [record.innovation_id])
         return Replication(id=int(cur.lastrowid), created_at=created, **record.model_dump())
+
+    def replication(self, replication_id: int) -> Replication | None:
+        """One replication record, or None."""
+        row = self._conn().execute("SELECT * FROM replications WHERE id = ?",
+                                   (replication_id,)).fetchone()
+        return Replication(**dict(row)) if row else None
+
+    def replace_replication(self, replication_id: int, record: ReplicationIn) -> Replication:
+        """Correct a replication record (its id and creation time stay)."""
+        with self._write() as conn:
+            row = conn.execute("SELECT * FROM replications WHERE id = ?",
+                               (replication_id,)).fetchone()
+            if row is None:
+                raise UnknownReplicationError(replication_id)
+            if not conn.execute("SELECT 1 FROM innovations WHERE id = ?",
+                                (record.innovation_id,)).fetchone():
+                raise UnknownInnovationError(record.innovation_id)
+            existing = self._same(conn, record, other_than=replication_id)
+            if existing is not None:
+                raise DuplicateReplicationError(existing)
+            conn.execute(
+                "UPDATE replications SET innovation_id = ?, region = ?, province = ?, "
+                "stage = ?, date = ?, note = ? WHERE id = ?",
+                (record.innovation_id, record.region, record.province, record.stage.value,
+                 record.date.isoformat() if record.date else None, record.note,
+                 replication_id))
+            self._log(conn, "replication", {record.innovation_id, row["innovation_id"]})
+        return Replication(id=replication_id, created_at=row["created_at"],
+                           **record.model_dump())
+
+    def delete_replication(self, replication_id: int) -> None:
+        """Delete one replication record."""
+        with self._write() as conn:
+            row = conn.execute("SELECT innovation_id FROM replications WHERE id = ?",
+                               (replication_id,)).fetchone()
+            if row is None:
+                raise UnknownReplicationError(replication_id)
+            conn.execute("DELETE FROM replications WHERE id = ?", (replication_id,))
+            self._log(conn, "replication", [row["innovation_id"]])
 
     def replications(self, innovation_id: str | None = None) -> list[Replication]:
         """Replication records, newest first, optionally for one innovation."""

@@ -42,3 +42,27 @@ def require_api_key(request: Request, x_api_key: str | None = Header(default=Non
         raise ApiError(401, "missing_api_key", "this write needs an API key in X-API-Key")
     if not hmac.compare_digest(given.encode(), expected.encode()):
         raise ApiError(401, "invalid_api_key", "the API key is not valid")
+
+
+def _query_names(dependant) -> set[str]:
+    names = {p.alias for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+def reject_unknown_query(request: Request) -> None:
+    """A query parameter the operation does not declare is an error, not silently ignored
+    (`?sectr=kesehatan` would otherwise look like a search without the filter)."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    known = _query_names(dependant)
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        hint = f"; known: {', '.join(sorted(known))}" if known else "; it takes none"
+        raise ApiError(422, "unknown_parameter",
+                       f"unknown query parameter(s): {', '.join(unknown)}{hint}",
+                       [{"field": f"query.{name}", "message": "not a parameter of this "
+                         "operation"} for name in unknown])

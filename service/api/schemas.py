@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
+from corpus.schema import no_control_chars
 from corpus.store import Replication
 
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    _no_control = field_validator("*")(no_control_chars)
 
 
 class RegionProfile(_In):
@@ -29,8 +31,8 @@ class FiltersIn(_In):
     provinces: list[str] = Field(default_factory=list, max_length=38)
     levels: list[str] = Field(default_factory=list, max_length=6)
     min_tier: str | None = None
-    year_from: int | None = Field(default=None, ge=1990, le=2100)
-    year_to: int | None = Field(default=None, ge=1990, le=2100)
+    year_from: StrictInt | None = Field(default=None, ge=1990, le=2100)
+    year_to: StrictInt | None = Field(default=None, ge=1990, le=2100)
     exclude_region: str | None = Field(default=None, max_length=200)
 
 
@@ -38,7 +40,7 @@ class RecommendationRequest(_In):
     """A problem statement and what to recommend."""
 
     text: str = Field(min_length=1, description="the region's problem statement")
-    k: int = Field(default=10, ge=1)
+    k: StrictInt = Field(default=10, ge=1)
     region: RegionProfile | None = None
     filters: FiltersIn = Field(default_factory=FiltersIn)
 

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from pydantic import ValidationError
 
-from corpus.store import ReplicationIn, Stage, Store, UnknownInnovationError
+from corpus.store import (
+    DuplicateReplicationError,
+    HasReplicationsError,
+    ReplicationIn,
+    Stage,
+    Store,
+    UnknownInnovationError,
+    UnknownReplicationError,
+)
 
 
 @pytest.fixture()
@@ -46,10 +55,15 @@ def test_failed_transaction_keeps_nothing(store, small_corpus):
     assert store.corpus().content_hash == before
 
 
-def test_delete_removes_record_and_its_replications(store):
+def test_delete_with_replications_needs_cascade_and_then_removes_them(store):
     store.add_replication(ReplicationIn(innovation_id="kipp-2018-toss-klungkung",
                                         region="Kabupaten Bantul", stage="implemented"))
-    store.delete("kipp-2018-toss-klungkung")
+    generation = store.generation()
+    with pytest.raises(HasReplicationsError, match="1 replication record"):
+        store.delete("kipp-2018-toss-klungkung")
+    assert store.get("kipp-2018-toss-klungkung") is not None  # nothing changed
+    assert store.generation() == generation
+    store.delete("kipp-2018-toss-klungkung", cascade=True)
     assert store.get("kipp-2018-toss-klungkung") is None
     assert store.replications("kipp-2018-toss-klungkung") == []
     with pytest.raises(UnknownInnovationError):
@@ -114,3 +128,50 @@ def test_every_write_bumps_the_generation_and_logs_its_ids(tmp_path, small_corpu
                      ("delete", [small_corpus.records[1].id])]
     other = Store(tmp_path / "g.db")  # another connection, as another process would have
     assert other.generation() == store.generation()
+
+
+def test_the_same_replication_twice_is_refused_with_the_existing_one(store):
+    record = ReplicationIn(innovation_id="kipp-2018-toss-klungkung", region="Kabupaten Bantul",
+                           stage="mou-signed", date="2025-03-01")
+    first = store.add_replication(record)
+    again = record.model_copy(update={"region": "kabupaten bantul"})
+    with pytest.raises(DuplicateReplicationError) as info:
+        store.add_replication(again)
+    assert info.value.existing.id == first.id
+    other_stage = store.add_replication(ReplicationIn.model_validate(
+        record.model_dump() | {"stage": "implemented"}))
+    with pytest.raises(DuplicateReplicationError):  # a correction may not create a twin
+        store.replace_replication(other_stage.id, record)
+
+
+def test_replications_can_be_corrected_and_removed(store):
+    made = store.add_replication(ReplicationIn(
+        innovation_id="kipp-2018-toss-klungkung", region="Kota Blitar", stage="interest"))
+    fixed = store.replace_replication(made.id, ReplicationIn(
+        innovation_id="kipp-2018-toss-klungkung", region="Kota Blitar", stage="mou-signed",
+        date="2025-01-10"))
+    assert store.replication(made.id) == fixed and fixed.created_at == made.created_at
+    store.delete_replication(made.id)
+    assert store.replication(made.id) is None
+    with pytest.raises(UnknownReplicationError):
+        store.delete_replication(made.id)
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"date": 0}, "ISO date"),
+    ({"date": "2025-1-5"}, "ISO date"),
+    ({"date": "2099-01-01"}, "cannot be dated in the future"),
+    ({"region": "Kota\x00Blitar"}, "control character U+0000"),
+    ({"note": "ok\x1b[31m"}, "control character U+001B"),
+])
+def test_replication_input_is_strict(change, message):
+    from pydantic import ValidationError
+
+    base = {"innovation_id": "x", "region": "Kota Blitar", "stage": "implemented"}
+    with pytest.raises(ValidationError, match=re.escape(message)):
+        ReplicationIn.model_validate(base | change)
+
+
+def test_a_future_interest_is_allowed():
+    assert ReplicationIn(innovation_id="x", region="Kota Blitar", stage="interest",
+                         date="2099-01-01").date.year == 2099

@@ -645,7 +645,12 @@ def test_put_malformed_json_is_400(client):
 def test_delete_then_404(client):
     client.post("/v1/replications", headers=AUTH,
                 json={"innovation_id": TOSS, "region": "Kota Denpasar", "stage": "implemented"})
-    response = client.delete(f"/v1/innovations/{TOSS}", headers=AUTH)
+    refused = error(client.delete(f"/v1/innovations/{TOSS}", headers=AUTH), 409,
+                    "has_replications")
+    assert "cascade" in refused["message"]
+    assert client.get(f"/v1/innovations/{TOSS}").status_code == 200  # nothing was lost
+    response = client.delete(f"/v1/innovations/{TOSS}", headers=AUTH,
+                             params={"cascade": "true"})
     assert response.status_code == 204 and response.content == b""
     error(client.get(f"/v1/innovations/{TOSS}"), 404, "unknown_innovation")
     error(client.delete(f"/v1/innovations/{TOSS}", headers=AUTH), 404, "unknown_innovation")
@@ -872,9 +877,9 @@ def test_stats_counts(client):
     assert stats["replications"] == 0 and stats["replications_by_stage"] == {}
 
     client.post("/v1/innovations", json=innovation("stat-new", sector="hukum"), headers=AUTH)
-    for stage in ("interest", "mou-signed", "mou-signed"):
+    for n, stage in enumerate(("interest", "mou-signed", "mou-signed")):
         client.post("/v1/replications", headers=AUTH,
-                    json={"innovation_id": TOSS, "region": f"Kab {stage}", "stage": stage})
+                    json={"innovation_id": TOSS, "region": f"Kab {n}", "stage": stage})
     stats = client.get("/v1/stats").json()
     assert stats["innovations"] == 10 and stats["by_sector"]["hukum"] == 1
     assert stats["by_province"]["Jawa Tengah"] == 1
@@ -1090,3 +1095,37 @@ def test_readers_never_see_a_5xx_while_an_innovation_is_deleted_and_restored(cli
             thread.join(timeout=60)
     assert statuses and all(s < 500 for s in statuses), Counter(statuses)
     assert set(statuses) <= {200, 404}
+
+
+def test_replications_are_strict_unique_and_correctable(client):
+    body = {"innovation_id": TOSS, "region": "Kota Denpasar", "stage": "mou-signed",
+            "date": "2025-02-01"}
+    made = client.post("/v1/replications", json=body, headers=AUTH)
+    assert made.status_code == 201
+    twin = error(client.post("/v1/replications", json=body, headers=AUTH), 409,
+                 "duplicate_replication")
+    assert twin["details"][0]["existing"]["id"] == made.json()["id"]
+    for bad in ({"date": 0}, {"date": "2099-01-01"}, {"region": "Kota\u0000Denpasar"}):
+        assert client.post("/v1/replications", json=body | bad, headers=AUTH
+                           ).status_code == 422
+    rid = made.json()["id"]
+    fixed = client.put(f"/v1/replications/{rid}", json=body | {"stage": "implemented"},
+                       headers=AUTH)
+    assert fixed.status_code == 200 and fixed.json()["stage"] == "implemented"
+    assert client.get(f"/v1/replications/{rid}").json()["stage"] == "implemented"
+    assert client.delete(f"/v1/replications/{rid}", headers=AUTH).status_code == 204
+    error(client.get(f"/v1/replications/{rid}"), 404, "unknown_replication")
+    error(client.delete(f"/v1/replications/{rid}", headers=AUTH), 404, "unknown_replication")
+
+
+def test_unknown_query_parameters_are_named(client):
+    body = error(client.get("/v1/innovations", params={"sectr": "kesehatan"}), 422,
+                 "unknown_parameter")
+    assert "sectr" in body["message"] and "sector" in body["message"]
+    error(client.get("/healthz", params={"x": "1"}), 422, "unknown_parameter")
+
+
+def test_numbers_are_not_coerced_from_strings(client):
+    body = error(client.post("/v1/recommendations", json={"text": "sampah", "k": "5"}), 422,
+                 "validation_error")
+    assert body["details"][0]["field"].endswith("k")

@@ -8,9 +8,17 @@ import time
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    ValidationError,
+    field_validator,
+)
 
-from corpus.schema import Innovation
+from corpus.schema import Innovation, no_control_chars
 from corpus.vocab import normalise_level, normalise_province, normalise_sector
 from matcher.forum.affinity import PlanningStopped
 from matcher.forum.build import (
@@ -22,18 +30,20 @@ from matcher.forum.build import (
 )
 from matcher.forum.feasibility import ForumInfeasibleError
 from matcher.live import LiveEngine
-from service.api.deps import get_config, get_engine, require_api_key
+from service.api.deps import get_config, get_engine, reject_unknown_query, require_api_key
 from service.api.errors import ApiError
 from service.forum.writers import result_dict
 from service.settings import ServiceConfig
 
-router = APIRouter(prefix="/v1/forum", tags=["forum"])
+router = APIRouter(prefix="/v1/forum", tags=["forum"],
+                   dependencies=[Depends(reject_unknown_query)])
 
 HARD_MAX_ITEMS = 100_000  # refuses absurd bodies at parsing; the real limits are Limits
 
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    _no_control = field_validator("*")(no_control_chars)
 
 
 class RegionIn(_In):
@@ -43,7 +53,7 @@ class RegionIn(_In):
     name: str = Field(default="", max_length=200)
     province: str = ""
     level: str = ""
-    capacity: int = Field(default=1, ge=1, le=100)
+    capacity: StrictInt = Field(default=1, ge=1, le=100)
     sectors: list[str] = Field(default_factory=list, max_length=21)
     problems: list[str] = Field(min_length=1, max_length=10)
 
@@ -70,7 +80,7 @@ class InnovatorIn(_In):
     innovation_id: str | None = None
     innovation: dict[str, Any] | None = None
     name: str = ""
-    capacity: int = Field(default=1, ge=1, le=100)
+    capacity: StrictInt = Field(default=1, ge=1, le=100)
     home_region_id: str | None = None
 
 
@@ -79,7 +89,7 @@ class ConstraintsIn(_In):
 
     forbidden: list[tuple[str, str]] = Field(default_factory=list)
     required: list[tuple[str, str]] = Field(default_factory=list)
-    province_quota: int | None = Field(default=None, ge=1)
+    province_quota: StrictInt | None = Field(default=None, ge=1)
 
 
 class ForumPlanRequest(_In):
@@ -89,8 +99,8 @@ class ForumPlanRequest(_In):
     innovators: list[InnovatorIn] = Field(min_length=1, max_length=HARD_MAX_ITEMS)
     constraints: ConstraintsIn = Field(default_factory=ConstraintsIn)
     mode: Literal["fair", "total"] = "fair"
-    tables_per_round: int | None = Field(default=None, ge=1)
-    deadline_seconds: float | None = Field(
+    tables_per_round: StrictInt | None = Field(default=None, ge=1)
+    deadline_seconds: StrictFloat | None = Field(
         default=None, gt=0, description="stop planning after this long (at most the "
                                          "server's forum_deadline_seconds)")
 

@@ -10,12 +10,18 @@ from pydantic import ValidationError
 
 from corpus.loader import CorpusError, parse_corpus_text, validate_rows
 from corpus.schema import Innovation
-from corpus.store import UnknownInnovationError
+from corpus.store import HasReplicationsError, UnknownInnovationError
 from matcher.engine import Recommender
 from matcher.filters import Filters
 from matcher.live import LiveEngine
 from service.api.convert import innovation_out, without_read_only
-from service.api.deps import get_config, get_engine, get_recommender, require_api_key
+from service.api.deps import (
+    get_config,
+    get_engine,
+    get_recommender,
+    reject_unknown_query,
+    require_api_key,
+)
 from service.api.errors import ApiError
 from service.api.schemas import (
     InnovationDetail,
@@ -26,7 +32,8 @@ from service.api.schemas import (
 from service.render import recommendation_dict
 from service.settings import ServiceConfig
 
-router = APIRouter(prefix="/v1/innovations", tags=["innovations"])
+router = APIRouter(prefix="/v1/innovations", tags=["innovations"],
+                   dependencies=[Depends(reject_unknown_query)])
 
 BULK_TYPES = {"application/x-ndjson": "jsonl", "application/jsonl": "jsonl",
               "application/json-lines": "jsonl", "text/csv": "csv"}
@@ -188,13 +195,16 @@ async def replace_innovation(innovation_id: str, request: Request,
 
 
 @router.delete("/{innovation_id}", status_code=204, dependencies=[Depends(require_api_key)])
-def delete_innovation(innovation_id: str, engine: LiveEngine = Depends(get_engine)
-                      ) -> Response:
-    """Delete one innovation and its replication records."""
+def delete_innovation(innovation_id: str, cascade: bool = Query(
+        default=False, description="also delete its replication records"),
+        engine: LiveEngine = Depends(get_engine)) -> Response:
+    """Delete one innovation; one with replication records only with ?cascade=true."""
     try:
-        engine.write(lambda store: store.delete(innovation_id))
+        engine.write(lambda store: store.delete(innovation_id, cascade=cascade))
     except UnknownInnovationError:
         raise ApiError(404, "unknown_innovation",
                        f"no innovation with id {innovation_id!r}") from None
+    except HasReplicationsError as exc:
+        raise ApiError(409, "has_replications", str(exc)) from None
     return Response(status_code=204)
 

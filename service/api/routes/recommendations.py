@@ -6,12 +6,13 @@ from fastapi import APIRouter, Depends
 
 from matcher.live import LiveEngine
 from service.api.convert import make_filters, recommendation_response
-from service.api.deps import get_config, get_engine
+from service.api.deps import get_config, get_engine, reject_unknown_query
 from service.api.errors import ApiError
 from service.api.schemas import RecommendationRequest, RecommendationResponse
 from service.settings import ServiceConfig
 
-router = APIRouter(prefix="/v1", tags=["recommendations"])
+router = APIRouter(prefix="/v1", tags=["recommendations"],
+                   dependencies=[Depends(reject_unknown_query)])
 
 
 def check_query(text: str, k: int, config: ServiceConfig) -> None:

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
-from corpus.store import Replication, ReplicationIn, Stage, UnknownInnovationError
+from corpus.store import (
+    DuplicateReplicationError,
+    Replication,
+    ReplicationIn,
+    Stage,
+    UnknownInnovationError,
+    UnknownReplicationError,
+)
 from matcher.live import LiveEngine
-from service.api.deps import get_config, get_engine, require_api_key
+from service.api.deps import get_config, get_engine, reject_unknown_query, require_api_key
 from service.api.errors import ApiError
 from service.api.routes.innovations import page_size_for
 from service.api.schemas import ReplicationPage
 from service.settings import ServiceConfig
 
-router = APIRouter(prefix="/v1/replications", tags=["replications"])
+router = APIRouter(prefix="/v1/replications", tags=["replications"],
+                   dependencies=[Depends(reject_unknown_query)])
 
 
 @router.post("", response_model=Replication, status_code=201,
@@ -25,6 +33,55 @@ def add_replication(record: ReplicationIn, engine: LiveEngine = Depends(get_engi
     except UnknownInnovationError:
         raise ApiError(404, "unknown_innovation",
                        f"no innovation with id {record.innovation_id!r}") from None
+    except DuplicateReplicationError as exc:
+        raise _conflict(exc) from None
+
+
+def _conflict(exc: DuplicateReplicationError) -> ApiError:
+    return ApiError(409, "duplicate_replication", str(exc),
+                    [{"field": "existing", "message": f"replication {exc.existing.id}",
+                      "existing": exc.existing.model_dump(mode="json")}])
+
+
+def _unknown(replication_id: int) -> ApiError:
+    return ApiError(404, "unknown_replication", f"no replication with id {replication_id}")
+
+
+@router.get("/{replication_id}", response_model=Replication)
+def get_replication(replication_id: int, engine: LiveEngine = Depends(get_engine)
+                    ) -> Replication:
+    """One replication record."""
+    found = engine.store.replication(replication_id)
+    if found is None:
+        raise _unknown(replication_id)
+    return found
+
+
+@router.put("/{replication_id}", response_model=Replication,
+            dependencies=[Depends(require_api_key)])
+def replace_replication(replication_id: int, record: ReplicationIn,
+                        engine: LiveEngine = Depends(get_engine)) -> Replication:
+    """Correct a replication record."""
+    try:
+        return engine.write(lambda store: store.replace_replication(replication_id, record))
+    except UnknownReplicationError:
+        raise _unknown(replication_id) from None
+    except UnknownInnovationError:
+        raise ApiError(404, "unknown_innovation",
+                       f"no innovation with id {record.innovation_id!r}") from None
+    except DuplicateReplicationError as exc:
+        raise _conflict(exc) from None
+
+
+@router.delete("/{replication_id}", status_code=204, dependencies=[Depends(require_api_key)])
+def delete_replication(replication_id: int, engine: LiveEngine = Depends(get_engine)
+                       ) -> Response:
+    """Remove a replication record recorded in error."""
+    try:
+        engine.write(lambda store: store.delete_replication(replication_id))
+    except UnknownReplicationError:
+        raise _unknown(replication_id) from None
+    return Response(status_code=204)
 
 
 @router.get("", response_model=ReplicationPage)

@@ -9,10 +9,11 @@ from fastapi.responses import JSONResponse
 
 from corpus.store import StoreUnavailableError
 from matcher.live import LiveEngine
-from service.api.deps import get_engine
+from service.api.deps import get_engine, reject_unknown_query
 from service.api.schemas import StatsOut
 
-router = APIRouter(tags=["stats"])
+router = APIRouter(tags=["stats"],
+                   dependencies=[Depends(reject_unknown_query)])
 
 
 @router.get("/v1/stats", response_model=StatsOut)
