@@ -107,7 +107,9 @@ def serve(model: str | None, workers: int = 1
           ) -> Iterator[tuple[str, subprocess.Popen, Path]]:
     """`replika serve` in a subprocess on a fresh data directory."""
     with tempfile.TemporaryDirectory(prefix="replika-load-") as tmp, \
-            served(Path(tmp), model=model, extra=["--workers", str(workers)]) as (server, _):
+            served(Path(tmp), model=model, extra=["--workers", str(workers)],
+                   # The load test measures throughput, not the per-client rate limit.
+                   env_extra={"REPLIKA_RATE_READS": "1000000/minute"}) as (server, _):
         yield server.base, server.proc, server.log
 
 

@@ -12,6 +12,7 @@ from matcher.live import LiveEngine, open_engine
 from service.api.errors import install_error_handlers
 from service.api.headers import SecurityHeaders
 from service.api.limits import BodySizeLimit
+from service.api.ratelimit import RateLimit
 from service.api.routes import forum, innovations, recommendations, replications, stats
 from service.settings import ServiceConfig
 from service.web import docs
@@ -47,6 +48,9 @@ def create_app(config: ServiceConfig, engine: LiveEngine | None = None) -> FastA
     web.mount_static(app)
     docs.mount_assets(app)
     app.add_middleware(BodySizeLimit, max_bytes=config.limits.max_upload_bytes)
+    limits = config.limits
+    app.add_middleware(RateLimit, reads=limits.rate_reads, writes=limits.rate_writes,
+                       forum=limits.rate_forums)
     app.add_middleware(SecurityHeaders)
     return app
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from limits import parse
+
 from matcher.config import Settings
 from service.config import load_settings
 
@@ -26,6 +28,11 @@ class Limits:
     forum_max_statements: int = 3_000  # problem statements over all regions
     forum_deadline_seconds: float = 120.0  # a caller may ask for less, never more
     forum_concurrency: int = 1  # plans computed at once; another one answers 503
+    # Per client address and minute (the `limits` notation). Reads allow one client at
+    # the engine's full throughput (about 36 uncached queries a second is ~2,200 a minute).
+    rate_reads: str = "3000/minute"
+    rate_writes: str = "120/minute"
+    rate_forums: str = "10/minute"
 
 
 @dataclass(frozen=True)
@@ -52,5 +59,16 @@ def load_service_config(overrides: Mapping[str, Any] | None = None,
     host = overrides.pop("host", None) or env.get("REPLIKA_HOST") or "127.0.0.1"
     port = overrides.pop("port", None) or int(env.get("REPLIKA_PORT") or 8000)
     settings = load_settings(overrides, env)
+    rates = {name: env[var] for name, var in RATE_ENV.items() if env.get(var)}
+    for name, value in rates.items():
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError(f"environment variable {RATE_ENV[name]}: {value!r} is not a "
+                             "rate such as '1000/minute'") from None
     return ServiceConfig(settings=settings, api_key=env.get("REPLIKA_API_KEY") or None,
-                         host=host, port=int(port))
+                         limits=Limits(**rates), host=host, port=int(port))
+
+
+RATE_ENV = {"rate_reads": "REPLIKA_RATE_READS", "rate_writes": "REPLIKA_RATE_WRITES",
+            "rate_forums": "REPLIKA_RATE_FORUMS"}

@@ -87,3 +87,40 @@ def _check_unwritable(client) -> None:
     assert response.headers["retry-after"]
     assert client.post("/v1/recommendations", json={"text": "antrean puskesmas"}
                        ).status_code == 200  # reads go on
+
+
+def _limited_client(settings, engine, **rates):
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from service.settings import Limits, ServiceConfig
+
+    config = ServiceConfig(settings=settings, api_key=API_KEY, limits=Limits(**rates))
+    return TestClient(create_app(config, engine=engine))
+
+
+def test_reads_over_the_rate_limit_get_429_with_retry_after(settings, engine):
+    with _limited_client(settings, engine, rate_reads="3/minute") as client:
+        assert [client.get("/v1/innovations").status_code for _ in range(3)] == [200] * 3
+        refused = client.get("/v1/innovations")
+        assert refused.status_code == 429
+        assert 1 <= int(refused.headers["retry-after"]) <= 60
+        error = refused.json()["error"]
+        assert error["code"] == "rate_limited" and "3 per 1 minute" in error["message"]
+        assert "rate_reads" in error["message"]
+        assert client.get("/healthz").status_code == 200  # probes are never limited
+        assert client.get("/readyz").status_code == 200
+
+
+def test_writes_and_forum_plans_have_their_own_lower_limits(settings, engine):
+    with _limited_client(settings, engine, rate_writes="1/minute",
+                         rate_forums="1/minute") as client:
+        assert client.post("/v1/innovations", json=_row(), headers=AUTH).status_code == 201
+        second = client.post("/v1/innovations", json=_row(id="sec-2"), headers=AUTH)
+        assert second.status_code == 429 and "rate_writes" in second.text
+        assert client.get("/v1/innovations/sec-1").status_code == 200  # reads go on
+        forum = {"regions": [{"id": "R1", "problems": ["sampah menumpuk"]}],
+                 "innovators": [{"id": "I1", "innovation_id": "kipp-2018-toss-klungkung"}]}
+        client.post("/v1/forum/plans", json=forum, headers=AUTH)
+        again = client.post("/v1/forum/plans", json=forum, headers=AUTH)
+        assert again.status_code == 429 and "rate_forums" in again.text
