@@ -125,13 +125,36 @@ def bundled_corpus_path() -> Path:
     return Path(str(resources.files("corpus").joinpath("data/innovations.jsonl")))
 
 
-def validate_rows(rows: Iterable[tuple[int, Mapping[str, Any]]], source: str) -> Corpus:
-    """Validate (line, row) pairs into a Corpus, or raise CorpusError listing every problem."""
+_NUMBER_FIELDS = ("year", "known_replications", "status_year")
+_ARRAY_FIELDS = ("awards", "sources", "legal_basis", "adopters", "aliases")
+
+
+def _coerced(row: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(field, what it should be) for JSON values lax validation would coerce: a string or
+    boolean number ("2019" to 2019, false to 0), a string where a list belongs."""
+    out = [(name, "a JSON number") for name in _NUMBER_FIELDS
+           if isinstance(row.get(name), str | bool)]
+    out += [(name, "a JSON array") for name in _ARRAY_FIELDS
+            if name in row and not isinstance(row[name], list | tuple)]
+    return out
+
+
+def validate_rows(rows: Iterable[tuple[int, Mapping[str, Any]]], source: str, *,
+                  strict: bool = False) -> Corpus:
+    """Validate (line, row) pairs into a Corpus, or raise CorpusError listing every problem.
+
+    `strict` (JSON from a client): no coercion, so `false` or "5" is no number."""
     errors: list[RecordError] = []
     records: list[Innovation] = []
     first_line: dict[str, int] = {}
     for line, row in rows:
         try:
+            coerced = _coerced(row) if strict else []
+            if coerced:
+                errors.extend(RecordError(source, line, name, f"must be {what}, not "
+                                          f"{type(row[name]).__name__}")
+                              for name, what in coerced)
+                continue
             record = Innovation.model_validate(row)
         except ValidationError as exc:
             for err in exc.errors():
@@ -233,7 +256,7 @@ def csv_rows(text: str, source: str, errors: list[RecordError]
         errors.append(RecordError(source, reader.line_num, "", f"malformed CSV: {exc}"))
 
 
-def parse_corpus_text(text: str, fmt: str, source: str) -> Corpus:
+def parse_corpus_text(text: str, fmt: str, source: str, *, strict: bool = False) -> Corpus:
     """Validate JSONL or CSV text into a Corpus; any problem raises CorpusError."""
     readers = {"jsonl": jsonl_rows, "csv": csv_rows}
     if fmt not in readers:
@@ -242,7 +265,7 @@ def parse_corpus_text(text: str, fmt: str, source: str) -> Corpus:
     parse_errors: list[RecordError] = []
     rows = list(readers[fmt](text, source, parse_errors))
     try:
-        corpus = validate_rows(rows, source)
+        corpus = validate_rows(rows, source, strict=strict and fmt == "jsonl")
     except CorpusError as exc:
         raise CorpusError(sorted(parse_errors + exc.errors, key=lambda e: e.line)) from None
     if parse_errors:

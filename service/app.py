@@ -13,6 +13,7 @@ from service.api.errors import install_error_handlers
 from service.api.headers import SecurityHeaders
 from service.api.limits import BodySizeLimit
 from service.api.ratelimit import RateLimit
+from service.api.responses import install_contract
 from service.api.routes import forum, innovations, recommendations, replications, stats
 from service.settings import ServiceConfig
 from service.web import docs
@@ -45,6 +46,7 @@ def create_app(config: ServiceConfig, engine: LiveEngine | None = None) -> FastA
     install_error_handlers(app)
     for module in (recommendations, innovations, replications, stats, forum, web, docs):
         app.include_router(module.router)
+    install_contract(app)
     web.mount_static(app)
     docs.mount_assets(app)
     app.add_middleware(BodySizeLimit, max_bytes=config.limits.max_upload_bytes)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hmac
 
-from fastapi import Header, Request
+from fastapi import Header, Request, Security
+from fastapi.security import APIKeyHeader
 
 from matcher.engine import Recommender
 from matcher.live import LiveEngine
@@ -28,8 +29,14 @@ def get_config(request: Request) -> ServiceConfig:
     return request.app.state.config
 
 
-def require_api_key(request: Request, x_api_key: str | None = Header(default=None),
-                    authorization: str | None = Header(default=None)) -> None:
+API_KEY_HEADER = APIKeyHeader(name="X-API-Key", auto_error=False,
+                              description="the key the server was started with "
+                                          "(REPLIKA_API_KEY)")
+
+
+def require_api_key(request: Request, x_api_key: str | None = Security(API_KEY_HEADER),
+                    authorization: str | None = Header(default=None,
+                                                       include_in_schema=False)) -> None:
     """Writes need the key from REPLIKA_API_KEY, sent as X-API-Key or a Bearer token."""
     expected = get_config(request).api_key
     if not expected:

@@ -32,11 +32,12 @@ from matcher.forum.feasibility import ForumInfeasibleError
 from matcher.live import LiveEngine
 from service.api.deps import get_config, get_engine, reject_unknown_query, require_api_key
 from service.api.errors import ApiError
+from service.api.responses import READ_ERRORS, WRITE_ERRORS, errors
 from service.forum.writers import result_dict
 from service.settings import ServiceConfig
 
 router = APIRouter(prefix="/v1/forum", tags=["forum"],
-                   dependencies=[Depends(reject_unknown_query)])
+                   dependencies=[Depends(reject_unknown_query)], responses=READ_ERRORS)
 
 HARD_MAX_ITEMS = 100_000  # refuses absurd bodies at parsing; the real limits are Limits
 
@@ -154,7 +155,8 @@ def check_size(request: ForumPlanRequest, config: ServiceConfig) -> None:
                        f"{limits.forum_deadline_seconds:g} (forum_deadline_seconds)")
 
 
-@router.post("/plans", dependencies=[Depends(require_api_key)])
+@router.post("/plans", dependencies=[Depends(require_api_key)],
+             responses=WRITE_ERRORS | errors(504))
 async def forum_plan(body: ForumPlanRequest, http: Request,
                      engine: LiveEngine = Depends(get_engine),
                      config: ServiceConfig = Depends(get_config)) -> dict[str, Any]:

@@ -6,7 +6,6 @@ import json
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import ValidationError
 
 from corpus.loader import CorpusError, parse_corpus_text, validate_rows
 from corpus.schema import Innovation
@@ -23,6 +22,7 @@ from service.api.deps import (
     require_api_key,
 )
 from service.api.errors import ApiError
+from service.api.responses import READ_ERRORS, WRITE_ERRORS, errors, innovation_body
 from service.api.schemas import (
     InnovationDetail,
     InnovationPage,
@@ -33,7 +33,7 @@ from service.render import recommendation_dict
 from service.settings import ServiceConfig
 
 router = APIRouter(prefix="/v1/innovations", tags=["innovations"],
-                   dependencies=[Depends(reject_unknown_query)])
+                   dependencies=[Depends(reject_unknown_query)], responses=READ_ERRORS)
 
 BULK_TYPES = {"application/x-ndjson": "jsonl", "application/jsonl": "jsonl",
               "application/json-lines": "jsonl", "text/csv": "csv"}
@@ -80,7 +80,7 @@ def _known(rec: Recommender, innovation_id: str) -> Innovation:
     return item
 
 
-@router.get("/{innovation_id}", response_model=InnovationDetail)
+@router.get("/{innovation_id}", response_model=InnovationDetail, responses=errors(404))
 def get_innovation(innovation_id: str, engine: LiveEngine = Depends(get_engine),
                    rec: Recommender = Depends(get_recommender)) -> InnovationDetail:
     """One innovation with its replication records."""
@@ -89,7 +89,8 @@ def get_innovation(innovation_id: str, engine: LiveEngine = Depends(get_engine),
                             replications=engine.store.replications(item.id))
 
 
-@router.get("/{innovation_id}/similar", response_model=list[RecommendationOut])
+@router.get("/{innovation_id}/similar", response_model=list[RecommendationOut],
+            responses=errors(404))
 def similar(innovation_id: str, k: int = Query(default=5, ge=1),
             rec: Recommender = Depends(get_recommender),
             config: ServiceConfig = Depends(get_config)) -> list[RecommendationOut]:
@@ -134,7 +135,7 @@ async def _parse_upload(request: Request, config: ServiceConfig) -> list[Innovat
     try:
         if content_type.strip().lower() in BULK_TYPES:
             records = parse_corpus_text(text, BULK_TYPES[content_type.strip().lower()],
-                                        "upload").records
+                                        "upload", strict=True).records
         elif content_type.strip().lower() == "application/json":
             body = _json(text)
             rows = body if isinstance(body, list) else [body]
@@ -142,7 +143,8 @@ async def _parse_upload(request: Request, config: ServiceConfig) -> list[Innovat
                 raise ApiError(422, "invalid_innovation", "expected a JSON object or an array "
                                "of objects")
             records = validate_rows(
-                list(enumerate((without_read_only(r) for r in rows), start=1)), "upload").records
+                list(enumerate((without_read_only(r) for r in rows), start=1)), "upload",
+                strict=True).records
         else:
             raise ApiError(415, "unsupported_media_type", f"unsupported content type "
                            f"{content_type!r}; use application/json, application/x-ndjson "
@@ -158,7 +160,8 @@ async def _parse_upload(request: Request, config: ServiceConfig) -> list[Innovat
 
 
 @router.post("", response_model=WriteOut, status_code=201,
-             dependencies=[Depends(require_api_key)])
+             dependencies=[Depends(require_api_key)], responses=WRITE_ERRORS,
+             openapi_extra=innovation_body(many=True))
 async def create_innovations(request: Request, engine: LiveEngine = Depends(get_engine),
                              config: ServiceConfig = Depends(get_config)) -> WriteOut:
     """Store one innovation (JSON object) or many (JSON array, JSONL or CSV) atomically."""
@@ -169,7 +172,8 @@ async def create_innovations(request: Request, engine: LiveEngine = Depends(get_
 
 
 @router.put("/{innovation_id}", response_model=WriteOut,
-            dependencies=[Depends(require_api_key)])
+            dependencies=[Depends(require_api_key)], responses=WRITE_ERRORS,
+            openapi_extra=innovation_body(many=False))
 async def replace_innovation(innovation_id: str, request: Request,
                              engine: LiveEngine = Depends(get_engine),
                              config: ServiceConfig = Depends(get_config)) -> WriteOut:
@@ -183,10 +187,9 @@ async def replace_innovation(innovation_id: str, request: Request,
         raise ApiError(422, "id_mismatch", f"body id {body['id']!r} differs from the path id "
                        f"{innovation_id!r}")
     try:
-        record = Innovation.model_validate(body)
-    except ValidationError as exc:
-        details = [{"field": ".".join(map(str, e["loc"])), "message": e["msg"]}
-                   for e in exc.errors()]
+        record = validate_rows([(1, body)], "body", strict=True).records[0]
+    except CorpusError as exc:
+        details = [{"field": e.field, "message": e.message} for e in exc.errors]
         raise ApiError(422, "invalid_innovation",
                        f"field '{details[0]['field']}': {details[0]['message']}",
                        details) from None
@@ -194,7 +197,8 @@ async def replace_innovation(innovation_id: str, request: Request,
     return WriteOut(created=list(result.created), updated=list(result.updated), deleted=[])
 
 
-@router.delete("/{innovation_id}", status_code=204, dependencies=[Depends(require_api_key)])
+@router.delete("/{innovation_id}", status_code=204, dependencies=[Depends(require_api_key)],
+               responses=errors(401, 403, 404, 409, 503))
 def delete_innovation(innovation_id: str, cascade: bool = Query(
         default=False, description="also delete its replication records"),
         engine: LiveEngine = Depends(get_engine)) -> Response:

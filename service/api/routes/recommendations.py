@@ -8,11 +8,12 @@ from matcher.live import LiveEngine
 from service.api.convert import make_filters, recommendation_response
 from service.api.deps import get_config, get_engine, reject_unknown_query
 from service.api.errors import ApiError
+from service.api.responses import READ_ERRORS, errors
 from service.api.schemas import RecommendationRequest, RecommendationResponse
 from service.settings import ServiceConfig
 
 router = APIRouter(prefix="/v1", tags=["recommendations"],
-                   dependencies=[Depends(reject_unknown_query)])
+                   dependencies=[Depends(reject_unknown_query)], responses=READ_ERRORS)
 
 
 def check_query(text: str, k: int, config: ServiceConfig) -> None:
@@ -25,7 +26,8 @@ def check_query(text: str, k: int, config: ServiceConfig) -> None:
         raise ApiError(422, "k_too_large", f"k is {k}; the limit is {limits.max_k} (max_k)")
 
 
-@router.post("/recommendations", response_model=RecommendationResponse)
+@router.post("/recommendations", response_model=RecommendationResponse,
+             responses=errors(400, 413, 415))
 def recommend(request: RecommendationRequest, engine: LiveEngine = Depends(get_engine),
               config: ServiceConfig = Depends(get_config)) -> RecommendationResponse:
     """Proven innovations for a region's problem statement, with reasons; or no-match."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from corpus.store import (
     DuplicateReplicationError,
@@ -15,16 +17,20 @@ from corpus.store import (
 from matcher.live import LiveEngine
 from service.api.deps import get_config, get_engine, reject_unknown_query, require_api_key
 from service.api.errors import ApiError
+from service.api.responses import READ_ERRORS, WRITE_ERRORS, errors
 from service.api.routes.innovations import page_size_for
 from service.api.schemas import ReplicationPage
 from service.settings import ServiceConfig
 
+ReplicationId = Annotated[int, Path(ge=1, le=2**63 - 1, description="a replication's id")]
+
 router = APIRouter(prefix="/v1/replications", tags=["replications"],
-                   dependencies=[Depends(reject_unknown_query)])
+                   dependencies=[Depends(reject_unknown_query)], responses=READ_ERRORS)
 
 
 @router.post("", response_model=Replication, status_code=201,
-             dependencies=[Depends(require_api_key)])
+             dependencies=[Depends(require_api_key)],
+             responses=WRITE_ERRORS | errors(404, 409))
 def add_replication(record: ReplicationIn, engine: LiveEngine = Depends(get_engine)
                     ) -> Replication:
     """Record a replication; MoU-signed and implemented ones count as known replications."""
@@ -47,8 +53,8 @@ def _unknown(replication_id: int) -> ApiError:
     return ApiError(404, "unknown_replication", f"no replication with id {replication_id}")
 
 
-@router.get("/{replication_id}", response_model=Replication)
-def get_replication(replication_id: int, engine: LiveEngine = Depends(get_engine)
+@router.get("/{replication_id}", response_model=Replication, responses=errors(404))
+def get_replication(replication_id: ReplicationId, engine: LiveEngine = Depends(get_engine)
                     ) -> Replication:
     """One replication record."""
     found = engine.store.replication(replication_id)
@@ -58,8 +64,9 @@ def get_replication(replication_id: int, engine: LiveEngine = Depends(get_engine
 
 
 @router.put("/{replication_id}", response_model=Replication,
-            dependencies=[Depends(require_api_key)])
-def replace_replication(replication_id: int, record: ReplicationIn,
+            dependencies=[Depends(require_api_key)],
+            responses=WRITE_ERRORS | errors(404, 409))
+def replace_replication(replication_id: ReplicationId, record: ReplicationIn,
                         engine: LiveEngine = Depends(get_engine)) -> Replication:
     """Correct a replication record."""
     try:
@@ -73,8 +80,9 @@ def replace_replication(replication_id: int, record: ReplicationIn,
         raise _conflict(exc) from None
 
 
-@router.delete("/{replication_id}", status_code=204, dependencies=[Depends(require_api_key)])
-def delete_replication(replication_id: int, engine: LiveEngine = Depends(get_engine)
+@router.delete("/{replication_id}", status_code=204, dependencies=[Depends(require_api_key)],
+               responses=errors(401, 403, 404, 503))
+def delete_replication(replication_id: ReplicationId, engine: LiveEngine = Depends(get_engine)
                        ) -> Response:
     """Remove a replication record recorded in error."""
     try:

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Literal
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from corpus.store import StoreUnavailableError
 from matcher.live import LiveEngine
 from service.api.deps import get_engine, reject_unknown_query
+from service.api.responses import READ_ERRORS
 from service.api.schemas import StatsOut
 
 router = APIRouter(tags=["stats"],
-                   dependencies=[Depends(reject_unknown_query)])
+                   dependencies=[Depends(reject_unknown_query)], responses=READ_ERRORS)
 
 
 @router.get("/v1/stats", response_model=StatsOut)
@@ -30,13 +33,39 @@ def stats(engine: LiveEngine = Depends(get_engine)) -> StatsOut:
         replications_by_stage=dict(Counter(r.stage.value for r in replications).most_common()))
 
 
-@router.get("/healthz")
-def healthz() -> dict[str, str]:
-    """The process is alive."""
+class HealthOut(BaseModel):
+    """The process answers."""
+
+    status: Literal["ok"]
+
+
+class ReadyOut(BaseModel):
+    """The state reflects the store's last write."""
+
+    status: Literal["ready"]
+    innovations: int
+    generation: int
+    corpus_hash: str
+    model: str
+
+
+class NotReadyOut(BaseModel):
+    """Why the server should not receive traffic yet."""
+
+    status: Literal["not ready"]
+    generation: int
+    reason: str
+
+
+@router.get("/healthz", response_model=HealthOut)
+async def healthz() -> dict[str, str]:
+    """The process is alive (answered on the event loop: never waits for work)."""
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get("/readyz", response_model=ReadyOut, responses={
+    503: {"model": NotReadyOut, "description": "behind the store, or the store cannot be "
+                                               "written"}})
 def readyz(engine: LiveEngine = Depends(get_engine)) -> JSONResponse:
     """The index is loaded and reflects the store's last write (a replica catches up with
     other processes' writes first, so it never stays behind unqueried)."""
