@@ -32,6 +32,7 @@ from matcher.forum.feasibility import ForumInfeasibleError
 from matcher.live import LiveEngine
 from service.api.deps import get_config, get_engine, reject_unknown_query, require_api_key
 from service.api.errors import ApiError
+from service.api.forum_schemas import ForumPlanOut
 from service.api.responses import READ_ERRORS, WRITE_ERRORS, errors
 from service.forum.writers import result_dict
 from service.settings import ServiceConfig
@@ -155,7 +156,7 @@ def check_size(request: ForumPlanRequest, config: ServiceConfig) -> None:
                        f"{limits.forum_deadline_seconds:g} (forum_deadline_seconds)")
 
 
-@router.post("/plans", dependencies=[Depends(require_api_key)],
+@router.post("/plans", dependencies=[Depends(require_api_key)], response_model=ForumPlanOut,
              responses=WRITE_ERRORS | errors(504))
 async def forum_plan(body: ForumPlanRequest, http: Request,
                      engine: LiveEngine = Depends(get_engine),

@@ -1,0 +1,80 @@
+"""The typed answer of POST /v1/forum/plans (mirrors service.forum.writers.result_dict)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class BaselineOut(BaseModel):
+    """The greedy plan the optimum is compared with."""
+
+    method: str
+    total_affinity: float
+    min_region_affinity: float | None
+    pairs: int
+
+
+class PairOut(BaseModel):
+    """One meeting: a region and an innovator, when and why."""
+
+    round: int | None = Field(description="session number (1-based)")
+    table: int | None
+    region_id: str
+    region: str
+    province: str
+    innovator_id: str
+    innovator: str
+    innovation_id: str
+    innovation: str
+    affinity: float = Field(description="calibrated probability that the innovation "
+                                        "answers the region's best-matching problem")
+    why: str
+
+
+class AlternateOut(BaseModel):
+    """A next-best admissible innovator for a region."""
+
+    region_id: str
+    rank: int
+    innovator_id: str
+    innovator: str
+    affinity: float
+
+
+class UnservedOut(BaseModel):
+    """A region that got no innovator, and why."""
+
+    region_id: str
+    reason: str
+
+
+class SummaryOut(BaseModel):
+    """Coverage of the plan."""
+
+    regions: int
+    regions_served: int
+    innovators: int
+    innovators_used: int
+    pairs: int
+    mean_affinity: float
+    min_region_affinity: float | None
+    region_capacity_used: float
+    innovator_capacity_used: float
+    by_province: dict[str, int]
+    by_sector: dict[str, int]
+
+
+class ForumPlanOut(BaseModel):
+    """The plan: optimal pairs, the greedy baseline, sessions and coverage."""
+
+    mode: str
+    status: str = Field(description="'optimal', or 'limit' when cut short by the deadline")
+    solve_seconds: float
+    total_affinity: float
+    min_region_affinity: float | None
+    baseline: BaselineOut
+    rounds: int
+    pairs: list[PairOut]
+    alternates: list[AlternateOut]
+    unserved: list[UnservedOut]
+    summary: SummaryOut
