@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from matcher.forum.build import Summary
+from matcher.forum.feasibility import Unserved
+
 
 class BaselineOut(BaseModel):
     """The greedy plan the optimum is compared with."""
@@ -41,29 +44,6 @@ class AlternateOut(BaseModel):
     affinity: float
 
 
-class UnservedOut(BaseModel):
-    """A region that got no innovator, and why."""
-
-    region_id: str
-    reason: str
-
-
-class SummaryOut(BaseModel):
-    """Coverage of the plan."""
-
-    regions: int
-    regions_served: int
-    innovators: int
-    innovators_used: int
-    pairs: int
-    mean_affinity: float
-    min_region_affinity: float | None
-    region_capacity_used: float
-    innovator_capacity_used: float
-    by_province: dict[str, int]
-    by_sector: dict[str, int]
-
-
 class ForumPlanOut(BaseModel):
     """The plan: optimal pairs, the greedy baseline, sessions and coverage."""
 
@@ -76,5 +56,5 @@ class ForumPlanOut(BaseModel):
     rounds: int
     pairs: list[PairOut]
     alternates: list[AlternateOut]
-    unserved: list[UnservedOut]
-    summary: SummaryOut
+    unserved: list[Unserved]
+    summary: Summary  # the planner's own dataclasses: one definition of each
