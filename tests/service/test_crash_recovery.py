@@ -41,12 +41,14 @@ import uvicorn
 
 from matcher.config import Settings
 from service.app import create_app
-from service.settings import ServiceConfig
+from service.settings import Limits, ServiceConfig
 
 data_dir, corpus, port = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+many = "1000000/minute"  # the test is one client writing as fast as it can
 config = ServiceConfig(settings=Settings(model="hashing", data_dir=data_dir,
                                          corpus_path=corpus),
-                       api_key="k", host="127.0.0.1", port=port)
+                       api_key="k", host="127.0.0.1", port=port,
+                       limits=Limits(rate_reads=many, rate_writes=many))
 uvicorn.run(create_app(config), host="127.0.0.1", port=port, log_level="warning")
 """
 
@@ -283,3 +285,102 @@ def test_sigkill_during_bulk_uploads_loses_nothing_acknowledged(tmp_path, small_
         second.kill()
         uploader.join(timeout=5)
     assert time.monotonic() - began < TEST_BUDGET
+
+
+ROUNDS = 10
+
+
+def single_writes(url: str, round_no: int, acked: dict[str, list], stop: threading.Event
+                  ) -> None:
+    """Alternate a PUT of a new innovation and a replication record until the kill."""
+    with httpx.Client(base_url=url, timeout=10.0, headers={"X-API-Key": KEY}) as client:
+        for n in range(10_000):
+            if stop.is_set():
+                return
+            word = unique_word(5_000 + round_no * 300 + n)
+            iid = f"single-{round_no:02d}-{n:03d}"
+            row = upload_rows(0)[0] | {"id": iid, "title": f"Layanan {word}",
+                                       "problem": f"Warga mengeluhkan {word} yang lambat."}
+            try:
+                put = client.put(f"/v1/innovations/{iid}", json=row)
+                if put.status_code not in (200, 201):
+                    acked["rejected"].append(put.text[:200])
+                    return
+                acked["innovations"].append((iid, word))
+                region = f"Kabupaten Ulang {round_no}-{n}"
+                rep = client.post("/v1/replications", json={
+                    "innovation_id": iid, "region": region, "stage": "mou-signed"})
+                if rep.status_code != 201:
+                    acked["rejected"].append(rep.text[:200])
+                    return
+                acked["replications"].append((iid, region))
+            except httpx.TransportError:
+                return
+
+
+def test_sigkill_during_single_and_replication_writes_ten_times(tmp_path, small_corpus):
+    """Ten rounds of: write one by one, SIGKILL at a random moment, restart, check that
+    every acknowledged write of every round is there and the index agrees with the store."""
+    import random
+
+    began = time.monotonic()
+    corpus = tmp_path / "corpus.jsonl"
+    save_corpus(small_corpus, corpus)
+    data_dir = tmp_path / "data"
+    acked: dict[str, list] = {"innovations": [], "replications": [], "rejected": []}
+    rng = random.Random(20261201)
+    services: list[Service] = []
+    try:
+        for round_no in range(ROUNDS):
+            service = Service(data_dir, corpus, tmp_path / f"round-{round_no}.log")
+            services.append(service)
+            service.start()
+            service.wait_ready()
+            _check_everything_acknowledged(service.url, acked)
+            stop = threading.Event()
+            writer = threading.Thread(target=single_writes,
+                                      args=(service.url, round_no, acked, stop), daemon=True)
+            writer.start()
+            time.sleep(rng.uniform(0.15, 0.6))
+            service.kill()
+            stop.set()
+            writer.join(timeout=15)
+            assert not writer.is_alive() and not acked["rejected"], acked["rejected"]
+        last = Service(data_dir, corpus, tmp_path / "last.log")
+        services.append(last)
+        last.start()
+        last.wait_ready()
+        _check_everything_acknowledged(last.url, acked, search=True)
+        assert len(acked["innovations"]) >= ROUNDS  # the kills did land among writes
+    finally:
+        for service in services:
+            service.kill()
+    assert time.monotonic() - began < 4 * TEST_BUDGET
+
+
+def _check_everything_acknowledged(url: str, acked: dict[str, list], *,
+                                   search: bool = False) -> None:
+    with httpx.Client(base_url=url, timeout=10.0) as client:
+        present, total = all_ids(client)
+        assert {iid for iid, _ in acked["innovations"]} <= present
+        recorded = {(r["innovation_id"], r["region"]) for r in _all_replications(client)}
+        assert set(acked["replications"]) <= recorded
+        ready = client.get("/readyz")
+        assert ready.status_code == 200 and ready.json()["innovations"] == total
+        if search:  # the index holds what the store holds, found by its own words
+            for iid, word in acked["innovations"][::7] + acked["innovations"][-1:]:
+                text = f"warga mengeluhkan {word} yang membuat pelayanan lambat"
+                answer = client.post("/v1/recommendations", json={"text": text, "k": 3})
+                results = answer.json()["results"]
+                assert results and results[0]["id"] == iid, (word, answer.text)
+
+
+def _all_replications(client: httpx.Client) -> list[dict]:
+    out, page = [], 1
+    while True:
+        body = client.get("/v1/replications", params={"page": page,
+                                                      "page_size": 100}).json()
+        out += body["items"]
+        if not body["items"] or len(out) >= body["total"]:
+            return out
+        page += 1
