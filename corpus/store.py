@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -9,7 +10,7 @@ import re
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
@@ -194,6 +195,14 @@ class Store:
                 f"the store {self.path} cannot be written ({exc.strerror}); writes are "
                 "refused until it can") from None
 
+    def transaction(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        """A write transaction on this store (for tables kept beside it, like jobs)."""
+        return self._write()
+
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection (for reads of tables kept beside the store)."""
+        return self._conn()
+
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         conn = self._conn()
@@ -274,8 +283,10 @@ class Store:
         rows = self._conn().execute("SELECT data FROM innovations ORDER BY id").fetchall()
         return [Innovation.model_validate(json.loads(r["data"])) for r in rows]
 
-    def upsert(self, records: Iterable[Innovation]) -> WriteResult:
-        """Insert or replace innovations in one transaction."""
+    def upsert(self, records: Iterable[Innovation], *,
+               also: Callable[[sqlite3.Connection], None] | None = None) -> WriteResult:
+        """Insert or replace innovations in one transaction (`also` runs inside it: a bulk
+        job records its progress in the same commit)."""
         created, updated = [], []
         with self._write() as conn:
             for record in records:
@@ -288,6 +299,8 @@ class Store:
                      record_hash(record), _now()))
                 (updated if exists else created).append(record.id)
             self._log(conn, "upsert", created + updated)
+            if also is not None:
+                also(conn)
         return WriteResult(tuple(created), tuple(updated), ())
 
     def delete(self, innovation_id: str, *, cascade: bool = False) -> WriteResult:

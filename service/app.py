@@ -8,13 +8,21 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from matcher.jobs import JobRunner
 from matcher.live import LiveEngine, open_engine
 from service.api.errors import install_error_handlers
 from service.api.headers import SecurityHeaders
 from service.api.limits import BodySizeLimit
 from service.api.ratelimit import RateLimit
 from service.api.responses import install_contract
-from service.api.routes import forum, innovations, recommendations, replications, stats
+from service.api.routes import (
+    forum,
+    innovations,
+    jobs,
+    recommendations,
+    replications,
+    stats,
+)
 from service.settings import ServiceConfig
 from service.web import docs
 from service.web import routes as web
@@ -28,7 +36,10 @@ def create_app(config: ServiceConfig, engine: LiveEngine | None = None) -> FastA
         owned = app.state.engine is None
         if owned:
             app.state.engine = open_engine(config.settings)
+        app.state.jobs = JobRunner(app.state.engine)
+        app.state.jobs.start()  # resumes bulk jobs a crash or restart interrupted
         yield
+        app.state.jobs.stop()
         app.state.forum_pool.shutdown(wait=False, cancel_futures=True)
         if owned:  # save the index the background saver has not saved yet
             app.state.engine.close()
@@ -44,7 +55,7 @@ def create_app(config: ServiceConfig, engine: LiveEngine | None = None) -> FastA
                                               thread_name_prefix="forum-plan")
     app.state.forum_slots = threading.BoundedSemaphore(config.limits.forum_concurrency)
     install_error_handlers(app)
-    for module in (recommendations, innovations, replications, stats, forum, web, docs):
+    for module in (recommendations, innovations, jobs, replications, stats, forum, web, docs):
         app.include_router(module.router)
     install_contract(app)
     web.mount_static(app)

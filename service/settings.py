@@ -23,6 +23,7 @@ class Limits:
     max_page_size: int = 100
     max_upload_bytes: int = 5 * 1024 * 1024
     max_upload_rows: int = 10_000
+    bulk_job_rows: int = 500  # larger uploads are validated, then stored by a job (202)
     forum_max_regions: int = 1_000
     forum_max_innovators: int = 1_000
     forum_max_statements: int = 3_000  # problem statements over all regions

@@ -384,3 +384,44 @@ def _all_replications(client: httpx.Client) -> list[dict]:
         if not body["items"] or len(out) >= body["total"]:
             return out
         page += 1
+
+
+JOB_ROWS = 1_200  # above bulk_job_rows (500): a job of six batches
+
+
+@pytest.mark.parametrize("kill_after", [0.0, 0.3])
+def test_sigkill_during_a_bulk_job_resumes_it_on_restart(tmp_path, small_corpus,
+                                                         kill_after):
+    corpus = tmp_path / "corpus.jsonl"
+    save_corpus(small_corpus, corpus)
+    data_dir = tmp_path / "data"
+    first = Service(data_dir, corpus, tmp_path / "first.log")
+    second = Service(data_dir, corpus, tmp_path / "second.log")
+    rows = [r | {"id": f"job-{n:04d}"} for n, r in
+            enumerate(row for upload in range(JOB_ROWS // PER_UPLOAD + 1)
+                      for row in upload_rows(upload))][:JOB_ROWS]
+    body = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    try:
+        first.start()
+        first.wait_ready()
+        answer = httpx.post(f"{first.url}/v1/innovations", content=body.encode(), timeout=30,
+                            headers={"X-API-Key": KEY, "content-type": "application/x-ndjson"})
+        assert answer.status_code == 202, answer.text  # acknowledged: it must complete
+        job_url = answer.json()["status_url"]
+        time.sleep(kill_after)
+        first.kill()
+
+        second.start()
+        second.wait_ready()
+        with httpx.Client(base_url=second.url, timeout=10.0) as client:
+            deadline = time.monotonic() + 40  # a guard against hangs only
+            while (job := client.get(job_url).json())["status"] not in ("done", "failed"):
+                assert time.monotonic() < deadline, job
+                time.sleep(0.1)
+            assert job["status"] == "done" and job["done"] == JOB_ROWS, job
+            present, total = all_ids(client)
+            assert {r["id"] for r in rows} <= present
+            assert client.get("/readyz").json()["innovations"] == total
+    finally:
+        first.kill()
+        second.kill()

@@ -6,6 +6,7 @@ import json
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 
 from corpus.loader import CorpusError, parse_corpus_text, validate_rows
 from corpus.schema import Innovation
@@ -23,6 +24,7 @@ from service.api.deps import (
 )
 from service.api.errors import ApiError
 from service.api.responses import READ_ERRORS, WRITE_ERRORS, errors, innovation_body
+from service.api.routes.jobs import JobOut, job_out
 from service.api.schemas import (
     InnovationDetail,
     InnovationPage,
@@ -160,12 +162,25 @@ async def _parse_upload(request: Request, config: ServiceConfig) -> list[Innovat
 
 
 @router.post("", response_model=WriteOut, status_code=201,
-             dependencies=[Depends(require_api_key)], responses=WRITE_ERRORS,
+             dependencies=[Depends(require_api_key)],
+             responses=WRITE_ERRORS | {202: {"model": JobOut, "description": (
+                 "more than bulk_job_rows innovations: validated, then stored by a job; "
+                 "follow status_url")}},
              openapi_extra=innovation_body(many=True))
 async def create_innovations(request: Request, engine: LiveEngine = Depends(get_engine),
                              config: ServiceConfig = Depends(get_config)) -> WriteOut:
-    """Store one innovation (JSON object) or many (JSON array, JSONL or CSV) atomically."""
+    """Store one innovation (JSON object) or many (JSON array, JSONL or CSV) atomically;
+    a larger upload than bulk_job_rows is validated whole, then answered 202 with a job."""
     records = await _parse_upload(request, config)
+    if len(records) > config.limits.bulk_job_rows:
+        # Validated whole above (a bad row was a 422 and nothing stored); now durable as a
+        # job, stored batch by batch in the background.
+        engine.store.check_writable()
+        runner = request.app.state.jobs
+        job = await run_in_threadpool(runner.jobs.submit, records)
+        runner.notify()
+        return JSONResponse(job_out(job).model_dump(), status_code=202,
+                            headers={"Location": f"/v1/jobs/{job.id}"})
     # Writes encode and save: off the event loop, so other requests keep being served.
     result = await run_in_threadpool(engine.write, lambda store: store.upsert(records))
     return WriteOut(created=list(result.created), updated=list(result.updated), deleted=[])

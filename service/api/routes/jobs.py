@@ -1,0 +1,45 @@
+"""GET /v1/jobs/{id}: how far a bulk upload has come."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request
+from pydantic import BaseModel, Field
+
+from corpus.jobs import Job
+from service.api.deps import reject_unknown_query
+from service.api.errors import ApiError
+from service.api.responses import READ_ERRORS, errors
+
+router = APIRouter(prefix="/v1/jobs", tags=["jobs"],
+                   dependencies=[Depends(reject_unknown_query)], responses=READ_ERRORS)
+
+
+class JobOut(BaseModel):
+    """A bulk upload stored in the background."""
+
+    id: str
+    status: str = Field(description="queued, running, done or failed")
+    total: int = Field(description="innovations in the upload")
+    done: int = Field(description="innovations stored so far")
+    created: int
+    updated: int
+    error: str = Field(description="why it failed ('' unless failed)")
+    created_at: str
+    updated_at: str
+    status_url: str
+
+
+def job_out(job: Job) -> JobOut:
+    """The answer for one job."""
+    return JobOut(**vars(job), status_url=f"/v1/jobs/{job.id}")
+
+
+@router.get("/{job_id}", response_model=JobOut, responses=errors(404))
+def get_job(job_id: Annotated[str, Path(max_length=64)], request: Request) -> JobOut:
+    """Progress of a bulk upload."""
+    job = request.app.state.jobs.jobs.get(job_id)
+    if job is None:
+        raise ApiError(404, "unknown_job", f"no job with id {job_id!r}")
+    return job_out(job)
