@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import textwrap
 from typing import Any
+from urllib.parse import urlsplit
 
+from corpus.schema import Innovation
 from matcher.results import Recommendation, RecommendationSet
 
 CAUTION_NOTE = ("Perhatian: kecocokan rendah. Hasil berikut mungkin kurang sesuai; periksa "
@@ -84,3 +86,20 @@ def text_answer(result: RecommendationSet) -> str:
         return f"Tidak ada rekomendasi. {result.reason}"
     table = text_table(result.results)
     return f"{CAUTION_NOTE}\n{table}" if result.caution else table
+
+
+def _first_sentence(text: str, width: int) -> str:
+    sentence = text.split(". ")[0].strip().rstrip(".")
+    return sentence if len(sentence) <= width else sentence[: width - 1].rstrip() + "…"
+
+
+def summary_line(item: Innovation, width: int = 110) -> str:
+    """What an innovation does in one line: its problem -> its solution (first sentences)."""
+    parts = [_first_sentence(t, width) for t in (item.problem, item.solution) if t]
+    return " → ".join(parts)
+
+
+def site_name(url: str) -> str:
+    """A source shown by its site: 'menpan.go.id' for https://www.menpan.go.id/..."""
+    host = urlsplit(url).hostname or url
+    return host.removeprefix("www.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -16,9 +16,8 @@ from matcher.live import LiveEngine
 from service.api.convert import make_filters
 from service.api.deps import get_config, get_engine
 from service.api.errors import ApiError
-from service.api.routes.recommendations import check_query
 from service.api.schemas import FiltersIn
-from service.render import CAUTION_NOTE
+from service.render import CAUTION_NOTE, site_name, summary_line
 from service.settings import ServiceConfig
 
 HERE = Path(__file__).parent
@@ -38,26 +37,48 @@ def mount_static(app: FastAPI) -> None:
 def _choices() -> dict:
     return {"provinces": PROVINCES, "sectors": SECTORS, "levels": LEVEL_LABELS,
             "tier_label": {t.value: TIER_LABEL[t] for t in AwardTier},
-            "sector_label": {s.code: s.label for s in SECTORS}}
+            "sector_label": {s.code: s.label for s in SECTORS},
+            "summary_line": summary_line, "site_name": site_name}
+
+
+def _k(value: str, limit: int) -> tuple[int, str | None]:
+    """The number of results a page asked for, or the default and a message in Indonesian
+    (a page never answers with the API's JSON error)."""
+    try:
+        k = int(value)
+    except ValueError:
+        return 10, f"Jumlah hasil harus berupa angka 1 sampai {limit}; ditampilkan 10."
+    if not 1 <= k <= limit:
+        return max(1, min(k, limit)), (f"Jumlah hasil harus 1 sampai {limit}; ditampilkan "
+                                       f"{max(1, min(k, limit))}.")
+    return k, None
 
 
 @router.get("/", response_class=HTMLResponse)
 def search_page(request: Request, q: str = "", province: str = "", sector: str = "",
-                level: str = "", k: int = Query(default=10, ge=1),
+                level: str = "", k: str = "10",
                 engine: LiveEngine = Depends(get_engine),
                 config: ServiceConfig = Depends(get_config)) -> HTMLResponse:
     """The search form, and results when a problem was given."""
+    count, notice = _k(k, config.limits.max_k)
     context = {"q": q, "province": province, "sector": sector, "level": level, "answer": None,
-               "error": None, "caution_note": CAUTION_NOTE, **_choices()}
+               "error": None, "notice": notice, "caution_note": CAUTION_NOTE, **_choices()}
     if q.strip():
-        try:
-            check_query(q, k, config)
-            filters = make_filters(FiltersIn(
-                provinces=[province] if province else [], sectors=[sector] if sector else [],
-                levels=[level] if level else []))
-            context["answer"] = engine.current().recommend(q, filters=filters, k=k)
-        except ApiError as exc:
-            context["error"] = exc.message
+        limit = config.limits.max_query_chars
+        if len(q) > limit:
+            context["error"] = (f"Uraian masalah terlalu panjang: {len(q):,} karakter, "
+                                f"paling banyak {limit:,}. Ringkas uraiannya.").replace(",",
+                                                                                        ".")
+        else:
+            try:
+                filters = make_filters(FiltersIn(
+                    provinces=[province] if province else [],
+                    sectors=[sector] if sector else [], levels=[level] if level else []))
+                context["answer"] = engine.current().recommend(q, filters=filters, k=count)
+            except ApiError:
+                chosen = ", ".join(v for v in (province, sector, level) if v)
+                context["error"] = (f"Pilihan filter tidak dikenal ({chosen}). Pilih "
+                                    "provinsi, sektor atau tingkat dari daftar.")
     status = 422 if context["error"] else 200
     return templates.TemplateResponse(request, "search.html", context, status_code=status)
 

@@ -1026,11 +1026,15 @@ def test_web_blank_query_shows_only_the_form(client):
 
 def test_web_bad_input_is_a_422_page(client):
     page = client.get("/", params={"q": "a" * (TEST_LIMITS.max_query_chars + 1)})
-    assert page.status_code == 422 and "max_query_chars" in page.text
-    assert 'role="alert"' in page.text
+    assert page.status_code == 422 and "Uraian masalah terlalu panjang" in page.text
+    assert 'role="alert"' in page.text and "characters" not in page.text
     page = client.get("/", params={"q": "sampah", "province": "Atlantis"})
     assert page.status_code == 422 and "Atlantis" in page.text
-    error(client.get("/", params={"q": "sampah", "k": 0}), 422, "validation_error")
+    assert "Pilihan filter tidak dikenal" in page.text
+    for k in ("0", "abc", "9999"):  # a page, never the API's JSON error
+        page = client.get("/", params={"q": "sampah", "k": k})
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assert "Jumlah hasil harus" in page.text
 
 
 def test_web_innovation_page(client):
@@ -1129,3 +1133,13 @@ def test_numbers_are_not_coerced_from_strings(client):
     body = error(client.post("/v1/recommendations", json={"text": "sampah", "k": "5"}), 422,
                  "validation_error")
     assert body["details"][0]["field"].endswith("k")
+
+
+def test_cards_show_a_summary_line_the_region_once_and_sources_by_site(client):
+    page = client.get("/", params={"q": "sampah rumah tangga menumpuk perlu kompos"}).text
+    assert 'class="summary"' in page and "→" in page
+    for meta in re.findall(r'<p class="meta">(.*?)</p>', page):
+        parts = [p.strip() for p in meta.split("·")]
+        assert len(parts) == len(set(parts)), meta
+    toss = client.get(f"/inovasi/{TOSS}").text
+    assert ">https://" not in toss  # links read as site names
