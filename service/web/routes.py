@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from corpus.awards import TIER_LABEL, AwardTier
+from corpus.awards import TIER_LABEL, TIER_RANK, AwardTier
 from corpus.vocab import PROVINCES, SECTOR_BY_CODE, SECTORS, Level
 from matcher.live import LiveEngine
 from service.api.convert import make_filters
@@ -56,13 +56,14 @@ def _k(value: str, limit: int) -> tuple[int, str | None]:
 
 @router.get("/", response_class=HTMLResponse)
 def search_page(request: Request, q: str = "", province: str = "", sector: str = "",
-                level: str = "", k: str = "10",
+                level: str = "", k: str = "10", page: str = "1",
                 engine: LiveEngine = Depends(get_engine),
                 config: ServiceConfig = Depends(get_config)) -> HTMLResponse:
     """The search form, and results when a problem was given."""
     count, notice = _k(k, config.limits.max_k)
     context = {"q": q, "province": province, "sector": sector, "level": level, "answer": None,
-               "error": None, "notice": notice, "caution_note": CAUTION_NOTE, **_choices()}
+               "error": None, "notice": notice, "browse": None, "caution_note": CAUTION_NOTE,
+               **_choices()}
     if q.strip():
         limit = config.limits.max_query_chars
         if len(q) > limit:
@@ -79,8 +80,35 @@ def search_page(request: Request, q: str = "", province: str = "", sector: str =
                 chosen = ", ".join(v for v in (province, sector, level) if v)
                 context["error"] = (f"Pilihan filter tidak dikenal ({chosen}). Pilih "
                                     "provinsi, sektor atau tingkat dari daftar.")
+    elif province or sector or level:
+        context["browse"] = _browse(engine, province, sector, level, page)
+        if context["browse"] is None:
+            chosen = ", ".join(v for v in (province, sector, level) if v)
+            context["error"] = (f"Pilihan filter tidak dikenal ({chosen}). Pilih "
+                                "provinsi, sektor atau tingkat dari daftar.")
     status = 422 if context["error"] else 200
     return templates.TemplateResponse(request, "search.html", context, status_code=status)
+
+
+BROWSE_PAGE = 20
+
+
+def _browse(engine: LiveEngine, province: str, sector: str, level: str, page: str
+            ) -> dict | None:
+    """Innovations passing the filters alone, strongest award and newest first, one page;
+    None for an unknown filter value."""
+    try:
+        filters = make_filters(FiltersIn(
+            provinces=[province] if province else [], sectors=[sector] if sector else [],
+            levels=[level] if level else []))
+    except ApiError:
+        return None
+    number = int(page) if page.isdigit() and int(page) >= 1 else 1
+    items = sorted((r for r in engine.current().corpus if filters.accepts(r)),
+                   key=lambda r: (-TIER_RANK[r.award_tier], -(r.year or 0), r.title))
+    start = (number - 1) * BROWSE_PAGE
+    return {"items": items[start:start + BROWSE_PAGE], "total": len(items), "page": number,
+            "more": start + BROWSE_PAGE < len(items)}
 
 
 @router.get("/inovasi/{innovation_id}", response_class=HTMLResponse)

@@ -1143,3 +1143,14 @@ def test_cards_show_a_summary_line_the_region_once_and_sources_by_site(client):
         assert len(parts) == len(set(parts)), meta
     toss = client.get(f"/inovasi/{TOSS}").text
     assert ">https://" not in toss  # links read as site names
+
+
+def test_a_filter_alone_browses_innovations_strongest_first(client):
+    page = client.get("/", params={"sector": "lingkungan"})
+    assert page.status_code == 200
+    ids = re.findall(r'class="card" data-id="([^"]+)"', page.text)
+    expected = [r["id"] for r in SMALL_CORPUS_ROWS if r["sector"] == "lingkungan"]
+    assert ids and set(ids) == set(expected)
+    assert "inovasi sesuai pilihan Anda" in page.text
+    assert client.get("/", params={"sector": "olahraga"}).status_code == 422
+    assert "pilih provinsi, sektor atau tingkat saja" in client.get("/").text

@@ -203,3 +203,22 @@ def test_api_docs_render_with_the_network_blocked(chromium, server):
     assert page.locator(".opblock").count() >= 5  # the operations are listed
     context.close()
     assert not outside, f"/docs tried to reach other hosts: {outside}"
+
+
+def test_browse_by_sector_alone_on_a_phone(chromium, server):
+    context = chromium.new_context(viewport=PHONE, base_url=server, locale="id-ID")
+    page = context.new_page()
+    page.goto("/")
+    page.get_by_label("Sektor").select_option("kesehatan")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Cari inovasi").click()
+    cards = page.locator("article.card")
+    cards.first.wait_for()
+    assert cards.count() == 20  # one page; the bundled corpus has more health innovations
+    assert "inovasi sesuai pilihan Anda" in page.locator("p.count").inner_text()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Lihat lebih banyak").click()
+    assert "page=2" in page.url and page.locator("article.card").count() >= 1
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"the page is {width} px wide on a {PHONE['width']} px phone"
+    context.close()
