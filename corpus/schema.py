@@ -91,7 +91,7 @@ class Adopter(BaseModel):
     _no_control = field_validator("*")(no_control_chars)
 
     region: str = Field(min_length=1, max_length=200)
-    province: str = ""
+    province: str = Field(default="", max_length=100)
     year: int | None = Field(default=None, ge=2000, le=2100)
     stage: str = Field(pattern=r"^(interest|mou-signed|implemented)$")
     source: str
@@ -115,7 +115,7 @@ class Innovation(BaseModel):
     acronym_expansion: str = Field(default="", max_length=300)
     agency: str = Field(default="", max_length=300)
     region: str = Field(default="", max_length=200)
-    province: str = ""
+    province: str = Field(default="", max_length=100)
     level: Level
     year: int | None = Field(default=None, ge=1990, le=2100)
     awards: tuple[Annotated[str, Field(max_length=300)], ...] = Field(default=(),

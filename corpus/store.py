@@ -73,7 +73,7 @@ class ReplicationIn(BaseModel):
 
     innovation_id: str = Field(min_length=1, max_length=128)
     region: str = Field(min_length=1, max_length=200)
-    province: str = ""
+    province: str = Field(default="", max_length=100)
     stage: Stage
     date: dt.date | None = None
     note: str = Field(default="", max_length=2000)

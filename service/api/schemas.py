@@ -30,7 +30,7 @@ class FiltersIn(_In):
     sectors: list[str] = Field(default_factory=list, max_length=25)
     provinces: list[str] = Field(default_factory=list, max_length=38)
     levels: list[str] = Field(default_factory=list, max_length=6)
-    min_tier: str | None = None
+    min_tier: str | None = Field(default=None, max_length=40)
     year_from: StrictInt | None = Field(default=None, ge=1990, le=2100)
     year_to: StrictInt | None = Field(default=None, ge=1990, le=2100)
     exclude_region: str | None = Field(default=None, max_length=200)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import (
@@ -53,11 +53,12 @@ class RegionIn(_In):
 
     id: str = Field(min_length=1, max_length=100)
     name: str = Field(default="", max_length=200)
-    province: str = ""
-    level: str = ""
+    province: str = Field(default="", max_length=100)
+    level: str = Field(default="", max_length=40)
     capacity: StrictInt = Field(default=1, ge=1, le=100)
-    sectors: list[str] = Field(default_factory=list, max_length=21)
-    problems: list[str] = Field(min_length=1, max_length=10)
+    sectors: list[Annotated[str, Field(max_length=60)]] = Field(default_factory=list,
+                                                                max_length=21)
+    problems: list[str] = Field(min_length=1, max_length=10)  # length: max_query_chars
 
     @field_validator("province")
     @classmethod
@@ -79,18 +80,18 @@ class InnovatorIn(_In):
     """An innovator: a corpus innovation id, or an inline innovation."""
 
     id: str = Field(min_length=1, max_length=100)
-    innovation_id: str | None = None
+    innovation_id: str | None = Field(default=None, max_length=128)
     innovation: dict[str, Any] | None = None
-    name: str = ""
+    name: str = Field(default="", max_length=200)
     capacity: StrictInt = Field(default=1, ge=1, le=100)
-    home_region_id: str | None = None
+    home_region_id: str | None = Field(default=None, max_length=100)
 
 
 class ConstraintsIn(_In):
     """Organiser rules."""
 
-    forbidden: list[tuple[str, str]] = Field(default_factory=list)
-    required: list[tuple[str, str]] = Field(default_factory=list)
+    forbidden: list[tuple[str, str]] = Field(default_factory=list, max_length=100_000)
+    required: list[tuple[str, str]] = Field(default_factory=list, max_length=10_000)
     province_quota: StrictInt | None = Field(default=None, ge=1)
 
 
