@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from corpus.awards import split_awards
 from corpus.facts import FactRow, read_facts, sentence_count
 from corpus.loader import Corpus, CorpusError, RecordError, json_lines, validate_rows
 from corpus.schema import Innovation
@@ -192,9 +193,8 @@ def merge_into(kept: dict, other: dict) -> None:
 
 def _awards(row: dict) -> list[str]:
     value = row.get("awards", [])
-    if isinstance(value, str):
-        return [a.strip() for a in value.split(";") if a.strip()]
-    return list(value)
+    # The schema's own splitter: a ';' inside parentheses belongs to one award's note.
+    return list(split_awards(value)) if isinstance(value, str) else list(value)
 
 
 def _identity(row: dict) -> tuple[str, str]:

@@ -209,22 +209,22 @@ class Store:
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            raise StoreUnavailableError(f"the store {self.path} cannot be written: {exc}") \
-                from None
+            raise self._unavailable(exc) from None
         try:
             yield conn
         except sqlite3.OperationalError as exc:
             conn.execute("ROLLBACK")
-            raise StoreUnavailableError(f"the store {self.path} cannot be written: {exc}") \
-                from None
+            raise self._unavailable(exc) from None
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         try:
             conn.execute("COMMIT")
         except sqlite3.OperationalError as exc:
-            raise StoreUnavailableError(f"the store {self.path} cannot be written: {exc}") \
-                from None
+            raise self._unavailable(exc) from None
+
+    def _unavailable(self, exc: sqlite3.OperationalError) -> StoreUnavailableError:
+        return StoreUnavailableError(f"the store {self.path} cannot be written: {exc}")
 
     @staticmethod
     def _log(conn: sqlite3.Connection, kind: str, ids: Iterable[str]) -> None:

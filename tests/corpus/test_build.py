@@ -93,3 +93,12 @@ def test_a_bad_base_row_is_located_too(tmp_path):
     with pytest.raises(CorpusError) as info:
         build(tmp_path)
     assert {(e.line, e.field) for e in info.value.errors} >= {(2, "id"), (2, "level")}
+
+
+def test_merging_keeps_an_award_whose_note_holds_a_semicolon(tmp_path):
+    award = "IGA 2023 (Kota Terinovatif; inovasi yang dilaporkan)"
+    _write(tmp_path, "facts_base.jsonl", [dict(BASE, award=award)])
+    _write(tmp_path, "research_x.jsonl", [dict(RESEARCH, id=BASE["id"], title=BASE["title"],
+                                               agency=BASE["agency"], award=award)])
+    corpus, _ = build(tmp_path)
+    assert corpus.by_id[BASE["id"]].awards == (award,)
