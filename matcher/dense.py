@@ -154,9 +154,9 @@ class DenseIndex:
         if self.kind == "flat":
             base = self._base_vecs[self._alive]
         else:
-            base = np.stack([self._faiss.reconstruct(int(i))
-                             for i in self._base_ids[self._alive]]) \
-                if self._alive.any() else np.zeros((0, self.dim), np.float32)
+            live = self._base_ids[self._alive]
+            base = self._faiss.reconstruct_batch(live) if len(live) else \
+                np.zeros((0, self.dim), np.float32)
         return np.vstack([base, self._delta_vecs]).astype(np.float32)
 
     def vector(self, int_id: int) -> np.ndarray:
@@ -212,11 +212,11 @@ class DenseIndex:
         (IVF keeps its trained lists: no retraining)."""
         if not len(self._delta_ids) and self._alive.all():
             return self
-        twin = DenseIndex(self.dim, self.kind, self.nprobe)
         if self.kind == "flat" or not len(self._base_ids):
-            twin = DenseIndex.build(self.vectors, self.ids, kind=self.kind, nprobe=self.nprobe)
-            return twin
+            return DenseIndex.build(self.vectors, self.ids, kind=self.kind, nprobe=self.nprobe)
         import faiss
+
+        twin = DenseIndex(self.dim, self.kind, self.nprobe)
 
         ivf = faiss.clone_index(self._faiss)
         dead = self._base_ids[~self._alive]

@@ -75,20 +75,9 @@ def relevance_order(ids: Sequence[str], probs: np.ndarray, priors: np.ndarray) -
     return np.lexsort((np.array(ids), -priors, -np.round(probs, 3)))
 
 
-class _Vocabulary:
-    """Membership view of the lexical index's vocabulary (and known acronyms)."""
-
-    def __init__(self, lexical, acronyms=None) -> None:
-        self._lexical = lexical
-        self._acronyms = acronyms
-
-    def __contains__(self, stem: object) -> bool:
-        return isinstance(stem, str) and (self._lexical.knows(stem) or (
-            self._acronyms is not None and self._acronyms.knows(stem)))
-
-
 class _DocFreq:
-    """Document frequency of stems, read from the lexical index (a Mapping-like view)."""
+    """Document frequency of stems, read from the lexical index (a Mapping-like view whose
+    membership is the corpus vocabulary)."""
 
     def __init__(self, lexical) -> None:
         self._lexical = lexical
@@ -99,6 +88,18 @@ class _DocFreq:
 
     def __contains__(self, stem: object) -> bool:
         return isinstance(stem, str) and self._lexical.knows(stem)
+
+
+class _Vocabulary(_DocFreq):
+    """The corpus vocabulary and the known acronyms."""
+
+    def __init__(self, lexical, acronyms) -> None:
+        super().__init__(lexical)
+        self._acronyms = acronyms
+
+    def __contains__(self, stem: object) -> bool:
+        return super().__contains__(stem) or (isinstance(stem, str)
+                                              and self._acronyms.knows(stem))
 
 
 def top_rows(scores: np.ndarray, depth: int) -> np.ndarray:
@@ -231,7 +232,7 @@ class Recommender:
 
     def language(self, text: str) -> str:
         """'id' or 'en' for a query."""
-        return self.analyzer.language(text, _Vocabulary(self.index.lexical))
+        return self.analyzer.language(text, self._df)
 
     def accepts(self, text: str, terms: Sequence[Term]) -> bool:
         """Whether the text has words to search (see matcher.gate)."""

@@ -53,11 +53,6 @@ class FieldVectors:
         """Live ids in storage order."""
         return np.array(sorted(self._row, key=self._row.__getitem__), dtype=np.int64)
 
-    @property
-    def matrix(self) -> np.ndarray:
-        """A compact copy of the live vectors in the order of `ids`."""
-        return self.rows(self.ids)
-
     def rows(self, int_ids: Sequence[int]) -> np.ndarray:
         """The (len(int_ids), fields, dim) vectors of the given ids."""
         if not len(int_ids):
@@ -80,7 +75,8 @@ class FieldVectors:
             row.update({int(i): (len(segments) - 1, n) for n, i in enumerate(ids)})
         twin._segments, twin._row = segments, row
         if len(segments) > 64:  # many small writes: merge them into one segment
-            return FieldVectors(twin.ids, twin.matrix)
+            live = twin.ids
+            return FieldVectors(live, twin.rows(live))
         return twin
 
     def save(self, folder: Path) -> None:

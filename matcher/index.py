@@ -202,19 +202,21 @@ def apply_changes(index: ReplikaIndex, corpus: Corpus, ids: Iterable[str],
     if not (removed or changed or added):
         return replace(index, generation=generation), analyzer, stats
     fresh = changed + added
-    old_ints = [index.int_ids[i] for i in removed + changed]
+    gone = removed + changed  # their old int ids leave every part of the index
+    old_ints = [index.int_ids[i] for i in gone]
 
     # Acronyms: a record that states a new (or drops an) acronym changes how other
     # documents with that short or long form are tokenised.
     acronyms = dict(index.acronyms)
-    before = {p for i in removed + changed for p in index.acronyms.get(i, ())}
-    for iid in removed + changed:
+    before = {p for i in gone for p in index.acronyms.get(i, ())}
+    for iid in gone:
         acronyms.pop(iid, None)
     for iid in fresh:
         if corpus.by_id[iid].acronyms:
             acronyms[iid] = corpus.by_id[iid].acronyms
     after = {p for i in fresh for p in acronyms.get(i, ())}
-    others = {p for i, pairs in acronyms.items() if i not in fresh for p in pairs} \
+    fresh_set = set(fresh)
+    others = {p for i, pairs in acronyms.items() if i not in fresh_set for p in pairs} \
         if before ^ after else set()
     differing = (before ^ after) - others
     retokenise: set[str] = set()
@@ -227,7 +229,7 @@ def apply_changes(index: ReplikaIndex, corpus: Corpus, ids: Iterable[str],
                 if stem is not None:
                     retokenise.update(index.str_ids[int(d)]
                                       for d in index.lexical.postings_ids(stem))
-        retokenise -= set(removed + changed)
+        retokenise -= set(gone)
 
     records = [corpus.by_id[i] for i in fresh]
     texts = [r.document_text() for r in records]
@@ -237,29 +239,28 @@ def apply_changes(index: ReplikaIndex, corpus: Corpus, ids: Iterable[str],
     vectors = cache.encode(embedder, texts) if fresh else None
     dense = index.dense.changed(old_ints, vectors, list(new_ints.values())).fitted(kind)
     fields = index.fields.changed(old_ints, list(new_ints.values()),
-                                  encode_fields(records, embedder, cache) if fresh
-                                  else np.zeros((0, *index.fields.rows([]).shape[1:])))
+                                  encode_fields(records, embedder, cache))
 
     tokens = dict(index.tokens)
-    lex_removed = {index.int_ids[i]: index.tokens[i] for i in removed + changed}
+    lex_removed = {index.int_ids[i]: index.tokens[i] for i in gone}
     lex_added: dict[int, Sequence[str]] = {}
-    for iid in removed + changed:
+    for iid in gone:
         tokens.pop(iid)
     for iid, text in zip(fresh, texts, strict=True):
         tokens[iid] = analyzer.stems(text)
         lex_added[new_ints[iid]] = tokens[iid]
+    stats["retokenised"] = 0
     for iid in retokenise:
         again = analyzer.stems(corpus.by_id[iid].document_text())
         if again != list(index.tokens[iid]):
             lex_removed[index.int_ids[iid]] = index.tokens[iid]
             lex_added[index.int_ids[iid]] = again
             tokens[iid] = again
-    stats["retokenised"] = sum(1 for i in retokenise if tokens[i] is not index.tokens[i])
+            stats["retokenised"] += 1
     lexical = index.lexical.changed(lex_removed, lex_added)
 
-    dropped = set(removed + changed)
     int_ids = dict(index.int_ids)
-    for iid in dropped:
+    for iid in gone:
         del int_ids[iid]
     int_ids.update(new_ints)
     str_ids = dict(index.str_ids)
@@ -271,8 +272,8 @@ def apply_changes(index: ReplikaIndex, corpus: Corpus, ids: Iterable[str],
         del hashes[iid]
     hashes.update({i: new_hashes[i] for i in fresh})
     sectors = dict(index.sectors)
-    sums = {k: (v.copy(), c) for k, v, c in ((k, *sc) for k, sc in index.sector_sums.items())}
-    for iid in removed + changed:
+    sums = dict(index.sector_sums)  # entries are replaced, never changed in place
+    for iid in gone:
         vec, count = sums[sectors[iid]]
         sums[sectors.pop(iid)] = (vec - index.dense.vector(index.int_ids[iid]), count - 1)
     for n, iid in enumerate(fresh):

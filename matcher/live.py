@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from corpus.loader import Corpus
@@ -45,6 +45,17 @@ T = TypeVar("T")
 
 REPLAY_MAX_SHARE = 0.25  # replay the change log unless it touches more of the corpus
 SAVE_DELAY = 1.0  # seconds of quiet after a write before the index is saved
+
+
+def replay_ids(changes: Sequence[tuple[int, str, list[str]]], size: int) -> list[str] | None:
+    """The innovation ids the change log says changed, in order; None when replaying is not
+    worth it (a seed, or more than REPLAY_MAX_SHARE of a corpus of `size`)."""
+    ids = list(dict.fromkeys(i for _, kind, changed in changes if kind != "replication"
+                             for i in changed))
+    if any(kind == "seed" for _, kind, _ in changes) or \
+            len(ids) > max(100, REPLAY_MAX_SHARE * size):
+        return None
+    return ids
 
 
 @dataclass(frozen=True)
@@ -116,7 +127,7 @@ class LiveEngine:
             if self.store.needs_seed():
                 self.store.seed(seed or load_settings_corpus(self.settings))
             stats = self._open(fresh, self.embedder)
-            if stats.get("built") or any(stats.values()) or fresh:
+            if any(stats.values()) or fresh:
                 self.flush()
             else:
                 self._saved_generation = self.generation
@@ -153,12 +164,7 @@ class LiveEngine:
         m = index.manifest
         if m.store_id != self.store.store_id or m.generation > generation:
             return None
-        changes = self.store.changes_since(m.generation)
-        ids = [i for _, kind, changed in changes if kind != "replication" for i in changed]
-        if any(kind == "seed" for _, kind, _ in changes) or \
-                len(ids) > max(100, REPLAY_MAX_SHARE * size):
-            return None
-        return ids
+        return replay_ids(self.store.changes_since(m.generation), size)
 
     def _install(self, generation: int, corpus: Corpus, index: ReplikaIndex,
                  analyzer: Analyzer, recorded: Mapping[str, int]) -> None:
@@ -202,14 +208,12 @@ class LiveEngine:
         if not changes:
             return
         generation = changes[-1][0]
-        ids = list(dict.fromkeys(i for _, kind, changed in changes if kind != "replication"
-                                 for i in changed))
-        replicated = {i for _, kind, changed in changes if kind == "replication"
-                      for i in changed}
-        if any(kind == "seed" for _, kind, _ in changes) or \
-                len(ids) > max(100, REPLAY_MAX_SHARE * len(state.corpus)):
+        ids = replay_ids(changes, len(state.corpus))
+        if ids is None:
             self._open(False, self.ingest_embedder)
             return
+        replicated = {i for _, kind, changed in changes if kind == "replication"
+                      for i in changed}
         corpus, index, analyzer = state.corpus, state.index, state.analyzer
         if ids:
             found = self.store.get_many(ids)
@@ -217,9 +221,8 @@ class LiveEngine:
             index, analyzer, _ = apply_changes(
                 index, corpus, ids, self.ingest_embedder, analyzer, cache=self._cache,
                 kind=self.settings.index_kind, generation=generation)
-        else:
-            index = apply_changes(index, corpus, (), self.ingest_embedder, analyzer,
-                                  generation=generation)[0]
+        else:  # replication records only: the index is the same, its generation moves on
+            index = replace(index, generation=generation)
         self._install(generation, corpus, index, analyzer,
                       self._recorded_after(state.recorded, replicated | set(ids)))
 
