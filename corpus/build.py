@@ -10,17 +10,22 @@ its test use this same code.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
 from corpus.awards import split_awards
-from corpus.facts import FactRow, read_facts, sentence_count
-from corpus.loader import Corpus, CorpusError, RecordError, json_lines, validate_rows
+from corpus.facts import read_facts, sentence_count
+from corpus.loader import (
+    Corpus,
+    CorpusError,
+    RecordError,
+    jsonl_rows,
+    validate_rows,
+    validation_errors,
+)
 from corpus.schema import Innovation
 from corpus.vocab import SECTOR_BY_CODE, fold
 
@@ -88,26 +93,29 @@ FILL_FIELDS = ("acronym_expansion", "agency", "region", "province", "unit", "cos
                "status_year")
 
 
-def sector_code(raw: str, where: str) -> str:
-    """The sector code of a raw label (a code stays itself)."""
+def sector_code(raw: str) -> str:
+    """The sector code of a raw label (a code stays itself); ValueError when unknown."""
     label = (raw or "lainnya").strip().lower()
     if label in SECTOR_BY_CODE:
         return label
+    if label not in RAW_SECTORS:
+        raise ValueError(f"no code for {raw!r}; add it to RAW_SECTORS in corpus/build.py")
+    return RAW_SECTORS[label]
+
+
+def _base_row(fact: dict, source: str, line: int) -> tuple[dict, list[RecordError]]:
+    """A first-research row mapped onto the schema, and its problems."""
+    row = dict(fact)
     try:
-        return RAW_SECTORS[label]
-    except KeyError:
-        raise CorpusError([RecordError(where.rsplit(":", 1)[0], int(where.rsplit(":", 1)[1]),
-                                       "sector", f"no code for {raw!r}; add it to RAW_SECTORS "
-                                       "in corpus/build.py")]) from None
-
-
-def _row_errors(row: dict, path: Path, line: int) -> list[RecordError]:
+        row["sector"] = sector_code(row.pop("sector", ""))
+    except ValueError as exc:
+        return row, [RecordError(source, line, "sector", str(exc))]
+    row["awards"] = row.pop("award", "") or ""
     try:
         Innovation.model_validate(row)
     except ValidationError as exc:
-        return [RecordError(str(path), line, ".".join(str(p) for p in e["loc"]) or "(row)",
-                            e["msg"].removeprefix("Value error, ")) for e in exc.errors()]
-    return []
+        return row, validation_errors(exc, source, line)
+    return row, []
 
 
 def fact_to_row(fact: dict) -> dict:
@@ -128,29 +136,16 @@ def read_sources(folder: Path) -> tuple[list[dict], list[dict], list[RecordError
     for path in files:
         if path.name.startswith("facts_"):
             text = path.read_text(encoding="utf-8")
-            for line, raw in enumerate(json_lines(text), 1):
-                if not raw.strip():
-                    continue
-                try:
-                    fact = json.loads(raw)
-                    row = dict(fact)
-                    row["sector"] = sector_code(row.pop("sector", ""), f"{path}:{line}")
-                    row["awards"] = row.pop("award", "") or ""
-                except json.JSONDecodeError as exc:
-                    errors.append(RecordError(str(path), line, "", f"not JSON: {exc.msg}"))
-                    continue
-                except CorpusError as exc:
-                    errors.extend(exc.errors)
-                    continue
-                problems = _row_errors(row, path, line)
+            for line, fact in jsonl_rows(text, str(path), errors):
+                row, problems = _base_row(fact, str(path), line)
                 errors.extend(problems)
                 if not problems:
-                    base.append(row | {"_where": f"{path.name}:{line}"})
+                    base.append(row)
         else:
-            for line, fact, problems in read_facts(path):
+            for _, fact, problems in read_facts(path):
                 errors.extend(problems)
                 if fact is not None and not problems:
-                    research.append(fact_to_row(fact) | {"_where": f"{path.name}:{line}"})
+                    research.append(fact_to_row(fact))
     return base, research, errors
 
 
@@ -170,8 +165,8 @@ def merge_into(kept: dict, other: dict) -> None:
     for name in FILL_FIELDS:
         if not kept.get(name) and other.get(name):
             kept[name] = other[name]
-    for name in ("legal_basis",):
-        kept[name] = list(dict.fromkeys([*kept.get(name, []), *other.get(name, [])]))
+    kept["legal_basis"] = list(dict.fromkeys([*kept.get("legal_basis", []),
+                                              *other.get("legal_basis", [])]))
     if other.get("status") and other["status"] != "tidak diketahui" and (
             not kept.get("status") or kept.get("status") == "tidak diketahui"
             or (other.get("status_year") or 0) > (kept.get("status_year") or 0)):
@@ -216,7 +211,7 @@ def merge_rows(base: Iterable[dict], research: Iterable[dict]) -> tuple[list[dic
     rows: dict[str, dict] = {}
     notes: list[str] = []
     for row in [*base, *research]:
-        row = {k: v for k, v in row.items() if k != "_where"}
+        row = dict(row)
         if row["id"] in rows:
             merge_into(rows[row["id"]], row)
         else:
@@ -259,8 +254,3 @@ def build(folder: Path) -> tuple[Corpus, list[str]]:
 def default_sources_dir() -> Path:
     """corpus/sources in this checkout."""
     return Path(__file__).resolve().parent / "sources"
-
-
-def facts_of(row: dict[str, Any]) -> dict[str, Any]:
-    """A research row with only the fields FactRow knows (for tests and tools)."""
-    return {k: v for k, v in row.items() if k in FactRow.model_fields}

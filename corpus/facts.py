@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,9 +9,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from corpus.loader import RecordError, json_lines
-from corpus.schema import Adopter, Needs, RunStatus, check_url
-from corpus.vocab import SECTOR_BY_CODE, Level, normalise_province
+from corpus.loader import RecordError, jsonl_rows, validation_errors
+from corpus.schema import Adopter, Needs, RunStatus, check_urls, province_field
+from corpus.vocab import SECTOR_BY_CODE, Level
 
 FACT_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
 _SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
@@ -68,10 +67,7 @@ class FactRow(BaseModel):
                              f"{', '.join(SECTOR_BY_CODE)}")
         return value
 
-    @field_validator("province", mode="before")
-    @classmethod
-    def _province(cls, value: object) -> object:
-        return normalise_province(value) if isinstance(value, str) and value else value
+    _province = field_validator("province", mode="before")(province_field)
 
     @field_validator("problem", "solution")
     @classmethod
@@ -81,35 +77,18 @@ class FactRow(BaseModel):
                              f"{sentence_count(value)}")
         return value
 
-    @field_validator("sources")
-    @classmethod
-    def _sources(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for url in value:
-            check_url(url)
-        return value
+    _sources = field_validator("sources")(check_urls)
 
 
 def read_facts(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, list[RecordError]]]:
-    """(line, raw row, errors) for every non-blank line of a fact file."""
-    text = Path(path).read_text(encoding="utf-8")
-    for line_no, line in enumerate(json_lines(text), 1):
-        if not line.strip():
-            continue
-        try:
-            raw = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield line_no, None, [RecordError(str(path), line_no, "", f"not JSON: {exc.msg}")]
-            continue
-        if not isinstance(raw, dict):
-            yield line_no, None, [RecordError(str(path), line_no, "", "not a JSON object")]
-            continue
+    """(line, raw row or None, errors) for every non-blank line of a fact file."""
+    unreadable: list[RecordError] = []
+    for line, raw in jsonl_rows(Path(path).read_text(encoding="utf-8"), str(path), unreadable):
         try:
             FactRow.model_validate(raw)
         except ValidationError as exc:
-            errors = [RecordError(str(path), line_no,
-                                  ".".join(str(p) for p in e["loc"]) or "(row)",
-                                  e["msg"].removeprefix("Value error, "))
-                      for e in exc.errors()]
-            yield line_no, raw, errors
+            yield line, raw, validation_errors(exc, str(path), line)
             continue
-        yield line_no, raw, []
+        yield line, raw, []
+    for error in unreadable:  # not JSON, or not an object
+        yield error.line, None, [error]

@@ -139,6 +139,12 @@ def _coerced(row: Mapping[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
+def validation_errors(exc: ValidationError, source: str, line: int) -> list[RecordError]:
+    """A pydantic error as RecordErrors naming the file, line and field."""
+    return [RecordError(source, line, ".".join(str(p) for p in err["loc"]) or "(record)",
+                        err["msg"].removeprefix("Value error, ")) for err in exc.errors()]
+
+
 def validate_rows(rows: Iterable[tuple[int, Mapping[str, Any]]], source: str, *,
                   strict: bool = False) -> Corpus:
     """Validate (line, row) pairs into a Corpus, or raise CorpusError listing every problem.
@@ -157,10 +163,7 @@ def validate_rows(rows: Iterable[tuple[int, Mapping[str, Any]]], source: str, *,
                 continue
             record = Innovation.model_validate(row)
         except ValidationError as exc:
-            for err in exc.errors():
-                loc = ".".join(str(p) for p in err["loc"]) or "(record)"
-                msg = err["msg"].removeprefix("Value error, ")
-                errors.append(RecordError(source, line, loc, msg))
+            errors.extend(validation_errors(exc, source, line))
             continue
         if record.id in first_line:
             errors.append(RecordError(source, line, "id",

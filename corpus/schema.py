@@ -54,6 +54,18 @@ def no_control_chars(value: object) -> object:
     return value
 
 
+def province_field(value: object) -> object:
+    """A province field normalised to its official name (a before-validator)."""
+    return normalise_province(value) if isinstance(value, str) else value
+
+
+def check_urls(values: tuple[str, ...]) -> tuple[str, ...]:
+    """Every value an http(s) URL (a sources validator)."""
+    for url in values:
+        check_url(url)
+    return values
+
+
 MAX_URL = 2000
 _URL = re.compile(r"https?://[^\s/?#][^\s]*")  # one greedy class after the host: linear
 
@@ -97,11 +109,7 @@ class Adopter(BaseModel):
     source: str
 
     _url = field_validator("source")(check_url)
-
-    @field_validator("province", mode="before")
-    @classmethod
-    def _province(cls, value: object) -> object:
-        return normalise_province(value) if isinstance(value, str) and value else value
+    _province = field_validator("province", mode="before")(province_field)
 
 
 class Innovation(BaseModel):
@@ -152,10 +160,7 @@ class Innovation(BaseModel):
     def _norm_level(cls, value: object) -> object:
         return normalise_level(value) if isinstance(value, str) else value
 
-    @field_validator("province", mode="before")
-    @classmethod
-    def _norm_province(cls, value: object) -> object:
-        return normalise_province(value) if isinstance(value, str) else value
+    _norm_province = field_validator("province", mode="before")(province_field)
 
     @field_validator("sector", mode="before")
     @classmethod
@@ -176,12 +181,7 @@ class Innovation(BaseModel):
             return tuple(s.strip() for s in re.split(r"[|\s]+", value) if s.strip())
         return value
 
-    @field_validator("sources")
-    @classmethod
-    def _http_sources(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for url in value:
-            check_url(url)
-        return value
+    _http_sources = field_validator("sources")(check_urls)
 
     @property
     def award_tier(self) -> AwardTier:

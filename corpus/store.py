@@ -19,8 +19,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from corpus.loader import Corpus, record_hash, record_to_row
-from corpus.schema import Innovation, no_control_chars
-from corpus.vocab import normalise_province
+from corpus.schema import Innovation, no_control_chars, province_field
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS innovations (
@@ -78,10 +77,7 @@ class ReplicationIn(BaseModel):
     date: dt.date | None = None
     note: str = Field(default="", max_length=2000)
 
-    @field_validator("province", mode="before")
-    @classmethod
-    def _norm_province(cls, value: object) -> object:
-        return normalise_province(value) if isinstance(value, str) else value
+    _norm_province = field_validator("province", mode="before")(province_field)
 
     @field_validator("date", mode="before")
     @classmethod
