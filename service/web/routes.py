@@ -11,7 +11,9 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from corpus.awards import TIER_LABEL, TIER_RANK, AwardTier
+from corpus.loader import Corpus
 from corpus.vocab import PROVINCES, SECTOR_BY_CODE, SECTORS, Level
+from matcher.filters import Filters
 from matcher.live import LiveEngine
 from service.api.convert import make_filters
 from service.api.deps import get_config, get_engine
@@ -48,10 +50,20 @@ def _k(value: str, limit: int) -> tuple[int, str | None]:
         k = int(value)
     except ValueError:
         return 10, f"Jumlah hasil harus berupa angka 1 sampai {limit}; ditampilkan 10."
-    if not 1 <= k <= limit:
-        return max(1, min(k, limit)), (f"Jumlah hasil harus 1 sampai {limit}; ditampilkan "
-                                       f"{max(1, min(k, limit))}.")
+    shown = max(1, min(k, limit))
+    if shown != k:
+        return shown, f"Jumlah hasil harus 1 sampai {limit}; ditampilkan {shown}."
     return k, None
+
+
+def _filters(province: str, sector: str, level: str) -> Filters | None:
+    """The page's filters, or None when a value is not in the lists."""
+    try:
+        return make_filters(FiltersIn(
+            provinces=[province] if province else [], sectors=[sector] if sector else [],
+            levels=[level] if level else []))
+    except ApiError:
+        return None
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -59,33 +71,24 @@ def search_page(request: Request, q: str = "", province: str = "", sector: str =
                 level: str = "", k: str = "10", page: str = "1",
                 engine: LiveEngine = Depends(get_engine),
                 config: ServiceConfig = Depends(get_config)) -> HTMLResponse:
-    """The search form, and results when a problem was given."""
+    """The search form; results for a problem, or a list of innovations for filters alone."""
     count, notice = _k(k, config.limits.max_k)
     context = {"q": q, "province": province, "sector": sector, "level": level, "answer": None,
                "error": None, "notice": notice, "browse": None, "caution_note": CAUTION_NOTE,
                **_choices()}
-    if q.strip():
-        limit = config.limits.max_query_chars
-        if len(q) > limit:
-            context["error"] = (f"Uraian masalah terlalu panjang: {len(q):,} karakter, "
-                                f"paling banyak {limit:,}. Ringkas uraiannya.").replace(",",
-                                                                                        ".")
-        else:
-            try:
-                filters = make_filters(FiltersIn(
-                    provinces=[province] if province else [],
-                    sectors=[sector] if sector else [], levels=[level] if level else []))
-                context["answer"] = engine.current().recommend(q, filters=filters, k=count)
-            except ApiError:
-                chosen = ", ".join(v for v in (province, sector, level) if v)
-                context["error"] = (f"Pilihan filter tidak dikenal ({chosen}). Pilih "
-                                    "provinsi, sektor atau tingkat dari daftar.")
-    elif province or sector or level:
-        context["browse"] = _browse(engine, province, sector, level, page)
-        if context["browse"] is None:
-            chosen = ", ".join(v for v in (province, sector, level) if v)
-            context["error"] = (f"Pilihan filter tidak dikenal ({chosen}). Pilih "
-                                "provinsi, sektor atau tingkat dari daftar.")
+    chosen = [v for v in (province, sector, level) if v]
+    filters = _filters(province, sector, level)
+    limit = config.limits.max_query_chars
+    if q.strip() and len(q) > limit:
+        context["error"] = (f"Uraian masalah terlalu panjang: {len(q):,} karakter, paling "
+                            f"banyak {limit:,}. Ringkas uraiannya.").replace(",", ".")
+    elif (q.strip() or chosen) and filters is None:
+        context["error"] = (f"Pilihan filter tidak dikenal ({', '.join(chosen)}). Pilih "
+                            "provinsi, sektor atau tingkat dari daftar.")
+    elif q.strip():
+        context["answer"] = engine.current().recommend(q, filters=filters, k=count)
+    elif chosen:
+        context["browse"] = _browse(engine.current().corpus, filters, page)
     status = 422 if context["error"] else 200
     return templates.TemplateResponse(request, "search.html", context, status_code=status)
 
@@ -93,18 +96,10 @@ def search_page(request: Request, q: str = "", province: str = "", sector: str =
 BROWSE_PAGE = 20
 
 
-def _browse(engine: LiveEngine, province: str, sector: str, level: str, page: str
-            ) -> dict | None:
-    """Innovations passing the filters alone, strongest award and newest first, one page;
-    None for an unknown filter value."""
-    try:
-        filters = make_filters(FiltersIn(
-            provinces=[province] if province else [], sectors=[sector] if sector else [],
-            levels=[level] if level else []))
-    except ApiError:
-        return None
+def _browse(corpus: Corpus, filters: Filters, page: str) -> dict:
+    """Innovations passing the filters, strongest award and newest first, one page."""
     number = int(page) if page.isdigit() and int(page) >= 1 else 1
-    items = sorted((r for r in engine.current().corpus if filters.accepts(r)),
+    items = sorted((r for r in corpus if filters.accepts(r)),
                    key=lambda r: (-TIER_RANK[r.award_tier], -(r.year or 0), r.title))
     start = (number - 1) * BROWSE_PAGE
     return {"items": items[start:start + BROWSE_PAGE], "total": len(items), "page": number,
