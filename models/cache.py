@@ -156,7 +156,7 @@ class EmbeddingCache:
 
     def _compact(self, folder: Path) -> None:
         keys = sorted(self._where.keys() | self._fresh.keys())
-        old = _parts(folder)[1:]
+        old = [pair for pair in _parts(folder) if pair[0].name != "keys.npy"]
         self._write_pair(folder / "keys.npy", folder / "vectors.npy", keys)
         for keys_path, vectors_path in old:
             keys_path.unlink(missing_ok=True)

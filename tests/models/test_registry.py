@@ -262,3 +262,20 @@ def test_cache_saves_append_parts_and_reload_them(tmp_path, hashing_embedder):
     assert len(list((tmp_path / "c").glob("part-*"))) <= 2 * cache_module.MAX_PARTS
     assert len(EmbeddingCache(tmp_path / "c", hashing_embedder.dim)) == 3 + \
         cache_module.MAX_PARTS + 1
+
+
+def test_compacting_a_cache_made_only_of_parts_removes_every_part(tmp_path, hashing_embedder):
+    from models import cache as cache_module
+
+    bundled = EmbeddingCache(tmp_path / "bundled", hashing_embedder.dim)
+    bundled.encode(hashing_embedder, ["dokumen bawaan"])
+    bundled.save()
+    cache = EmbeddingCache(tmp_path / "own", hashing_embedder.dim)
+    cache.fill_from(EmbeddingCache(tmp_path / "bundled", hashing_embedder.dim))
+    for n in range(cache_module.MAX_PARTS + 1):  # the folder never gets a base pair first
+        cache.encode(hashing_embedder, [f"dokumen ke-{n}"])
+        cache.save()
+    # The last save found MAX_PARTS parts and merged them all into one pair of files.
+    assert not list((tmp_path / "own").glob("part-*"))
+    reloaded = EmbeddingCache(tmp_path / "own", hashing_embedder.dim)
+    assert len(reloaded) == cache_module.MAX_PARTS + 2
