@@ -94,21 +94,15 @@ class Jobs:
     def apply_batch(self, store: Store, job_id: str, batch: Sequence[Innovation],
                     done: int) -> WriteResult:
         """Upsert one batch and record the job's progress in the same transaction."""
-        counts: dict[str, int] = {}
+        job = self.get(job_id)
+        total = job.total if job else done
 
-        def progress(conn) -> None:
-            status = DONE if done >= counts["total"] else RUNNING
+        def progress(conn, result: WriteResult) -> None:
             conn.execute("UPDATE jobs SET status = ?, done = ?, created = created + ?, "
                          "updated = updated + ?, updated_at = ? WHERE id = ?",
-                         (status, done, counts["created"], counts["updated"], _now(),
-                          job_id))
+                         (DONE if done >= total else RUNNING, done, len(result.created),
+                          len(result.updated), _now(), job_id))
 
-        job = self.get(job_id)
-        counts["total"] = job.total if job else done
-        ids = [r.id for r in batch]
-        existing = set(store.get_many(ids))
-        counts["created"] = sum(1 for i in ids if i not in existing)
-        counts["updated"] = len(ids) - counts["created"]
         return store.upsert(batch, also=progress)
 
     def fail(self, job_id: str, error: str) -> None:

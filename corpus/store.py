@@ -280,9 +280,10 @@ class Store:
         return [Innovation.model_validate(json.loads(r["data"])) for r in rows]
 
     def upsert(self, records: Iterable[Innovation], *,
-               also: Callable[[sqlite3.Connection], None] | None = None) -> WriteResult:
-        """Insert or replace innovations in one transaction (`also` runs inside it: a bulk
-        job records its progress in the same commit)."""
+               also: Callable[[sqlite3.Connection, WriteResult], None] | None = None
+               ) -> WriteResult:
+        """Insert or replace innovations in one transaction (`also` runs inside it with
+        what was written: a bulk job records its progress in the same commit)."""
         created, updated = [], []
         with self._write() as conn:
             for record in records:
@@ -295,9 +296,10 @@ class Store:
                      record_hash(record), _now()))
                 (updated if exists else created).append(record.id)
             self._log(conn, "upsert", created + updated)
+            result = WriteResult(tuple(created), tuple(updated), ())
             if also is not None:
-                also(conn)
-        return WriteResult(tuple(created), tuple(updated), ())
+                also(conn, result)
+        return result
 
     def delete(self, innovation_id: str, *, cascade: bool = False) -> WriteResult:
         """Delete one innovation; one with replication records only with `cascade`, which

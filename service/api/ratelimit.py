@@ -38,8 +38,7 @@ class RateLimit:
         self.limiter = MovingWindowRateLimiter(MemoryStorage())
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["path"].startswith(EXEMPT) or \
-                scope["path"] in EXEMPT:
+        if scope["type"] != "http" or scope["path"].startswith(EXEMPT):
             await self.app(scope, receive, send)
             return
         kind = category(scope["method"], scope["path"])

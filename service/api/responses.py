@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -66,7 +67,7 @@ def innovation_body(*, many: bool) -> dict[str, Any]:
     if many:
         content["application/x-ndjson"] = {
             "schema": {"type": "string", "description": "one Innovation JSON object per line"},
-            "example": "\n".join([str(EXAMPLE).replace("'", '"')])}
+            "example": json.dumps(EXAMPLE, ensure_ascii=False) + "\n"}
         content["text/csv"] = {
             "schema": {"type": "string", "description": "a header row of Innovation field "
                        "names; lists separated by '|', needs and adopters as JSON"},

@@ -132,13 +132,14 @@ def _json(text: str) -> object:
 
 
 async def _parse_upload(request: Request, config: ServiceConfig) -> list[Innovation]:
-    content_type = (request.headers.get("content-type") or "application/json").split(";")[0]
+    content_type = (request.headers.get("content-type") or "application/json"
+                    ).split(";")[0].strip().lower()
     text = await _body_text(request)
     try:
-        if content_type.strip().lower() in BULK_TYPES:
-            records = parse_corpus_text(text, BULK_TYPES[content_type.strip().lower()],
+        if content_type in BULK_TYPES:
+            records = parse_corpus_text(text, BULK_TYPES[content_type],
                                         "upload", strict=True).records
-        elif content_type.strip().lower() == "application/json":
+        elif content_type == "application/json":
             body = _json(text)
             rows = body if isinstance(body, list) else [body]
             if not all(isinstance(r, dict) for r in rows):
