@@ -1,4 +1,4 @@
-"""Durable bulk-upload jobs, kept in the store's own SQLite file.
+"""Durable bulk-upload jobs, kept in the store's own database.
 
 A job is acknowledged once its row (with the whole validated upload) is committed; it then
 survives a crash, and a restarted server resumes it from the last batch it committed.
@@ -17,8 +17,7 @@ from corpus.loader import record_to_row
 from corpus.schema import Innovation
 from corpus.store import Store, WriteResult
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS jobs (
+SCHEMA = """CREATE TABLE IF NOT EXISTS jobs (
     id TEXT PRIMARY KEY,
     status TEXT NOT NULL,
     total INTEGER NOT NULL,
@@ -29,8 +28,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     payload TEXT NOT NULL,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
-);
-"""
+)"""
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 
 
@@ -58,7 +56,7 @@ class Jobs:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.store.connection().executescript(SCHEMA)
+        self.store.db.ensure([SCHEMA])
 
     def submit(self, records: Sequence[Innovation]) -> Job:
         """Record a validated upload as a queued job (durable once this returns)."""

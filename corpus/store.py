@@ -1,55 +1,23 @@
-"""SQLite (WAL) store: the source of truth for innovations and replication records."""
+"""The store: the source of truth for innovations and replication records, on SQLite or
+PostgreSQL (corpus.db), with a change log that numbers every committed write."""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
 import json
-import os
 import re
-import sqlite3
-import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from corpus.db import TABLES, Connection, Database, DatabaseUnavailableError, open_database
 from corpus.loader import Corpus, record_hash, record_to_row
 from corpus.schema import Innovation, no_control_chars, province_field
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS innovations (
-    id TEXT PRIMARY KEY,
-    data TEXT NOT NULL,
-    hash TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS replications (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    innovation_id TEXT NOT NULL,
-    region TEXT NOT NULL,
-    province TEXT NOT NULL DEFAULT '',
-    stage TEXT NOT NULL,
-    date TEXT,
-    note TEXT NOT NULL DEFAULT '',
-    created_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS replications_innovation ON replications(innovation_id);
-CREATE TABLE IF NOT EXISTS meta (
-    key TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS changes (
-    generation INTEGER PRIMARY KEY AUTOINCREMENT,
-    kind TEXT NOT NULL,
-    ids TEXT NOT NULL,
-    at TEXT NOT NULL
-);
-"""
 
 
 class Stage(StrEnum):
@@ -149,81 +117,64 @@ def _now() -> str:
 
 
 class Store:
-    """Innovations and replication records in one SQLite file; writes are transactions."""
+    """Innovations and replication records in one database; writes are transactions."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
-        self._conn().executescript(SCHEMA)  # idempotent; executescript commits itself
-        self._conn().execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('store_id', ?)",
-                             (uuid.uuid4().hex,))
+    def __init__(self, target: Path | str | Database) -> None:
+        self.db = open_database(target)
+        self.location = self.db.description
+        try:
+            self.db.ensure(TABLES)
+            if self._store_id() is None:
+                with self._write() as conn:
+                    conn.execute("INSERT INTO meta (key, value) VALUES ('store_id', ?) "
+                                 "ON CONFLICT (key) DO NOTHING", (uuid.uuid4().hex,))
+        except DatabaseUnavailableError as exc:
+            raise StoreUnavailableError(str(exc)) from None
+
+    def _store_id(self) -> str | None:
+        row = self._conn().execute("SELECT value FROM meta WHERE key = 'store_id'").fetchone()
+        return None if row is None else str(row["value"])
 
     @property
     def store_id(self) -> str:
         """A random id fixed when the store was created: an index saved from another
         store is never mistaken for this one's."""
-        row = self._conn().execute("SELECT value FROM meta WHERE key = 'store_id'").fetchone()
-        return str(row["value"])
+        found = self._store_id()
+        if found is None:
+            raise StoreUnavailableError(f"the store {self.location} has no store id")
+        return found
 
-    def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.row_factory = sqlite3.Row
-            self._local.conn = conn
-        return conn
+    def _conn(self) -> Connection:
+        try:
+            return self.db.connection()
+        except DatabaseUnavailableError as exc:
+            raise StoreUnavailableError(str(exc)) from None
 
     def check_writable(self) -> None:
-        """Raise StoreUnavailableError, naming the cause, unless writes can succeed: the
-        file opens for writing and the folder takes a new file (SQLite's WAL needs both).
-        Probed for real, since permission bits say nothing to root or of a read-only
-        mount."""
-        probe = self.path.parent / f".{self.path.name}.probe-{os.getpid()}"
+        """Raise StoreUnavailableError, naming the cause, unless writes can succeed."""
         try:
-            os.close(os.open(self.path, os.O_WRONLY))
-            os.close(os.open(probe, os.O_WRONLY | os.O_CREAT, 0o600))
-            os.unlink(probe)
-        except OSError as exc:
-            raise StoreUnavailableError(
-                f"the store {self.path} cannot be written ({exc.strerror}); writes are "
-                "refused until it can") from None
+            self.db.check_writable()
+        except DatabaseUnavailableError as exc:
+            raise StoreUnavailableError(str(exc)) from None
 
-    def transaction(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+    def transaction(self) -> contextlib.AbstractContextManager[Connection]:
         """A write transaction on this store (for tables kept beside it, like jobs)."""
         return self._write()
 
-    def connection(self) -> sqlite3.Connection:
+    def connection(self) -> Connection:
         """This thread's connection (for reads of tables kept beside the store)."""
         return self._conn()
 
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        conn = self._conn()
+    @contextlib.contextmanager
+    def _write(self):
         try:
-            conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise self._unavailable(exc) from None
-        try:
-            yield conn
-        except sqlite3.OperationalError as exc:
-            conn.execute("ROLLBACK")
-            raise self._unavailable(exc) from None
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        try:
-            conn.execute("COMMIT")
-        except sqlite3.OperationalError as exc:
-            raise self._unavailable(exc) from None
-
-    def _unavailable(self, exc: sqlite3.OperationalError) -> StoreUnavailableError:
-        return StoreUnavailableError(f"the store {self.path} cannot be written: {exc}")
+            with self.db.write() as conn:
+                yield conn
+        except DatabaseUnavailableError as exc:
+            raise StoreUnavailableError(str(exc)) from None
 
     @staticmethod
-    def _log(conn: sqlite3.Connection, kind: str, ids: Iterable[str]) -> None:
+    def _log(conn: Connection, kind: str, ids: Iterable[str]) -> None:
         """Record a change in the same transaction: it bumps the store's generation."""
         conn.execute("INSERT INTO changes (kind, ids, at) VALUES (?, ?, ?)",
                      (kind, json.dumps(sorted(set(ids)), ensure_ascii=False), _now()))
@@ -243,16 +194,14 @@ class Store:
 
     def close(self) -> None:
         """Close this thread's connection."""
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        self.db.close()
 
     # innovations -----------------------------------------------------------------------
 
     def count(self) -> int:
         """Number of innovations."""
-        return int(self._conn().execute("SELECT COUNT(*) FROM innovations").fetchone()[0])
+        row = self._conn().execute("SELECT COUNT(*) AS n FROM innovations").fetchone()
+        return int(row["n"])
 
     def get(self, innovation_id: str) -> Innovation | None:
         """One innovation, or None."""
@@ -280,7 +229,7 @@ class Store:
         return [Innovation.model_validate(json.loads(r["data"])) for r in rows]
 
     def upsert(self, records: Iterable[Innovation], *,
-               also: Callable[[sqlite3.Connection, WriteResult], None] | None = None
+               also: Callable[[Connection, WriteResult], None] | None = None
                ) -> WriteResult:
         """Insert or replace innovations in one transaction (`also` runs inside it with
         what was written: a bulk job records its progress in the same commit)."""
@@ -290,8 +239,9 @@ class Store:
                 exists = conn.execute("SELECT 1 FROM innovations WHERE id = ?",
                                       (record.id,)).fetchone()
                 conn.execute(
-                    "INSERT OR REPLACE INTO innovations (id, data, hash, updated_at) "
-                    "VALUES (?, ?, ?, ?)",
+                    "INSERT INTO innovations (id, data, hash, updated_at) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (id) DO UPDATE SET data = excluded.data, "
+                    "hash = excluded.hash, updated_at = excluded.updated_at",
                     (record.id, json.dumps(record_to_row(record), ensure_ascii=False),
                      record_hash(record), _now()))
                 (updated if exists else created).append(record.id)
@@ -305,8 +255,8 @@ class Store:
         """Delete one innovation; one with replication records only with `cascade`, which
         deletes them too (HasReplicationsError otherwise, and nothing changes)."""
         with self._write() as conn:
-            held = int(conn.execute("SELECT COUNT(*) FROM replications WHERE innovation_id = ?",
-                                    (innovation_id,)).fetchone()[0])
+            held = int(conn.execute("SELECT COUNT(*) AS n FROM replications WHERE "
+                                    "innovation_id = ?", (innovation_id,)).fetchone()["n"])
             if held and not cascade:
                 if not conn.execute("SELECT 1 FROM innovations WHERE id = ?",
                                     (innovation_id,)).fetchone():
@@ -348,12 +298,15 @@ class Store:
 
     # replications ----------------------------------------------------------------------
 
-    def _same(self, conn: sqlite3.Connection, record: ReplicationIn,
+    def _same(self, conn: Connection, record: ReplicationIn,
               other_than: int | None = None) -> Replication | None:
-        row = conn.execute(
-            "SELECT * FROM replications WHERE innovation_id = ? AND lower(region) = lower(?) "
-            "AND stage = ? AND id IS NOT ?", (record.innovation_id, record.region,
-                                             record.stage.value, other_than)).fetchone()
+        sql = ("SELECT * FROM replications WHERE innovation_id = ? AND lower(region) = "
+               "lower(?) AND stage = ?")
+        args: list[object] = [record.innovation_id, record.region, record.stage.value]
+        if other_than is not None:
+            sql += " AND id <> ?"
+            args.append(other_than)
+        row = conn.execute(sql, args).fetchone()
         return Replication(**dict(row)) if row else None
 
     def add_replication(self, record: ReplicationIn) -> Replication:
@@ -369,11 +322,12 @@ class Store:
             created = _now()
             cur = conn.execute(
                 "INSERT INTO replications (innovation_id, region, province, stage, date, note,"
-                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (record.innovation_id, record.region, record.province, record.stage.value,
                  record.date.isoformat() if record.date else None, record.note, created))
             self._log(conn, "replication", [record.innovation_id])
-        return Replication(id=int(cur.lastrowid), created_at=created, **record.model_dump())
+            new_id = int(cur.fetchone()["id"])
+        return Replication(id=new_id, created_at=created, **record.model_dump())
 
     def replication(self, replication_id: int) -> Replication | None:
         """One replication record, or None."""
@@ -443,4 +397,4 @@ class Store:
 
     def corpus(self) -> Corpus:
         """The stored innovations as a Corpus (replication records are kept apart)."""
-        return Corpus(tuple(self.innovations()), source=str(self.path))
+        return Corpus(tuple(self.innovations()), source=self.location)

@@ -17,6 +17,7 @@ class Settings:
     model: str = DEFAULT_EMBEDDER
     corpus_path: Path | None = None  # None: the bundled corpus
     data_dir: Path = Path(".replika")
+    store_url: str | None = None  # postgresql://...: a shared server instead of SQLite
     index_kind: str = "auto"
     rebuild: bool = False  # rebuild a mismatched index instead of failing
     k: int = 10
@@ -32,6 +33,10 @@ class Settings:
     def __post_init__(self) -> None:
         if not 1 <= self.k <= self.max_k:
             raise ValueError(f"k must be between 1 and {self.max_k}, got {self.k}")
+        if self.store_url is not None and not self.store_url.startswith(
+                ("postgresql://", "postgres://")):
+            raise ValueError("store URL must start with postgresql:// (or leave it unset "
+                             f"for SQLite in the data directory), got {self.store_url[:40]!r}")
         if not 1 <= self.encoders <= 64:
             raise ValueError(f"encoders must be between 1 and 64, got {self.encoders}")
 
@@ -42,8 +47,13 @@ class Settings:
 
     @property
     def store_path(self) -> Path:
-        """The SQLite store inside the data directory: the source of truth."""
+        """The SQLite store inside the data directory (when no store URL is set)."""
         return self.data_dir / "replika.db"
+
+    @property
+    def store(self) -> Path | str:
+        """The source of truth: the PostgreSQL URL when set, else the SQLite file."""
+        return self.store_url or self.store_path
 
     @property
     def index_dir(self) -> Path:

@@ -297,14 +297,14 @@ def open_engine(settings: Settings, embedder: Embedder | None = None, *,
     already holds innovations is the truth. With `corpus_must_match` (a corpus file the
     user named for this command) the store must hold exactly that corpus, so nothing
     stored is replaced, or silently preferred, behind the user's back."""
-    store = Store(settings.store_path)
+    store = Store(settings.store)
     if corpus_must_match and settings.corpus_path is not None and not store.needs_seed():
         given = load_settings_corpus(settings)
         held = store.corpus()
         if given.content_hash != held.content_hash:
             store.close()
             raise StoreConflictError(
-                f"{settings.store_path} holds {len(held)} innovations that differ from "
+                f"{store.location} holds {len(held)} innovations that differ from "
                 f"{settings.corpus_path} ({len(given)}), e.g. after writes through the API; "
                 "omit --corpus to use the store, or give another --data-dir")
     engine = LiveEngine(settings, store, embedder)

@@ -29,6 +29,7 @@ class UsageError(ValueError):
 def _settings(args: argparse.Namespace) -> Settings:
     return load_settings({
         "model": args.model, "corpus_path": args.corpus, "data_dir": args.data_dir,
+        "store_url": args.store_url,
         "rebuild": args.rebuild or None, "progress": True,
         "k": getattr(args, "k", None), "index_kind": getattr(args, "kind", None)})
 
@@ -150,6 +151,7 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
                                  max(1, (os.cpu_count() or 1) // args.workers))
     config = load_service_config({
         "model": args.model, "corpus_path": args.corpus, "data_dir": args.data_dir,
+        "store_url": args.store_url,
         "rebuild": args.rebuild or None, "progress": True, "host": args.host,
         "port": args.port, "encoders": encoders})
     if config.settings.encoders > 1 and "OMP_NUM_THREADS" not in os.environ:
@@ -168,6 +170,8 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
     s = config.settings
     os.environ.update({"REPLIKA_MODEL": s.model, "REPLIKA_DATA_DIR": str(s.data_dir),
                        "REPLIKA_ENCODERS": str(s.encoders)})
+    if s.store_url is not None:
+        os.environ["REPLIKA_STORE_URL"] = s.store_url
     if s.corpus_path is not None:
         os.environ["REPLIKA_CORPUS"] = str(s.corpus_path)
     open_engine(s).store.close()  # seed the store and build the index once, before forking
@@ -221,6 +225,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "bundled one [REPLIKA_CORPUS]")
     common.add_argument("--data-dir", type=Path, help="where indexes live (default .replika) "
                         "[REPLIKA_DATA_DIR]")
+    common.add_argument("--store-url", help="a PostgreSQL server shared by several hosts, "
+                        "postgresql://user:password@host/db, instead of the SQLite file in the "
+                        "data directory [REPLIKA_STORE_URL]")
     common.add_argument("--rebuild", action="store_true",
                         help="rebuild an index that was built from another model or corpus")
     filters = argparse.ArgumentParser(add_help=False)

@@ -33,7 +33,8 @@ def _load(paths: list[Path], known: set[str], aliases: dict[str, str] | None = N
 
 def _settings(args: argparse.Namespace):
     return load_settings({"model": args.model, "corpus_path": args.corpus,
-                          "data_dir": args.data_dir, "rebuild": True, "progress": True,
+                          "data_dir": args.data_dir, "store_url": args.store_url,
+                          "rebuild": True, "progress": True,
                           "relevance_path": getattr(args, "relevance", None)})
 
 

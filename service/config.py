@@ -15,6 +15,7 @@ ENV_FIELDS: dict[str, tuple[str, Any]] = {
     "model": ("REPLIKA_MODEL", str),
     "corpus_path": ("REPLIKA_CORPUS", Path),
     "data_dir": ("REPLIKA_DATA_DIR", Path),
+    "store_url": ("REPLIKA_STORE_URL", str),
     "index_kind": ("REPLIKA_INDEX_KIND", str),
     "k": ("REPLIKA_K", int),
     "relevance_path": ("REPLIKA_RELEVANCE", Path),

@@ -47,9 +47,9 @@ class ServiceConfig:
     port: int = 8000
 
     @property
-    def db_path(self) -> Path:
-        """The SQLite store inside the data directory."""
-        return self.settings.store_path
+    def store(self) -> Path | str:
+        """The store: a SQLite file in the data directory or a PostgreSQL URL."""
+        return self.settings.store
 
 
 def load_service_config(overrides: Mapping[str, Any] | None = None,

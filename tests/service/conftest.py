@@ -84,7 +84,7 @@ def settings(tmp_path, lenient_relevance_dir) -> Settings:
 
 
 def _engine(settings: Settings, seed: Corpus) -> LiveEngine:
-    store = Store(ServiceConfig(settings=settings).db_path)
+    store = Store(ServiceConfig(settings=settings).store)
     engine = LiveEngine(settings, store, embedder=HashingEmbedder())
     engine.start(seed=seed)
     return engine
@@ -126,3 +126,9 @@ def client(service_config, engine) -> Iterator[TestClient]:
 def readonly_client(settings, limits, engine) -> Iterator[TestClient]:
     """A test client of an app started without an API key: writes are disabled."""
     yield from _client(ServiceConfig(settings=settings, api_key=None, limits=limits), engine)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_url(request) -> str | None:
+    """None: SQLite in the shared data directory; else a fresh PostgreSQL database."""
+    return None if request.param == "sqlite" else request.getfixturevalue("postgres_url")

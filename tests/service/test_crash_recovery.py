@@ -44,9 +44,10 @@ from service.app import create_app
 from service.settings import Limits, ServiceConfig
 
 data_dir, corpus, port = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+store_url = sys.argv[4] if len(sys.argv) > 4 else None
 many = "1000000/minute"  # the test is one client writing as fast as it can
 config = ServiceConfig(settings=Settings(model="hashing", data_dir=data_dir,
-                                         corpus_path=corpus),
+                                         corpus_path=corpus, store_url=store_url),
                        api_key="k", host="127.0.0.1", port=port,
                        limits=Limits(rate_reads=many, rate_writes=many))
 uvicorn.run(create_app(config), host="127.0.0.1", port=port, log_level="warning")
@@ -97,6 +98,7 @@ class Service:
     log: Path
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen | None = None
+    store_url: str | None = None  # a PostgreSQL store instead of SQLite in data_dir
 
     @property
     def url(self) -> str:
@@ -104,12 +106,15 @@ class Service:
 
     def start(self) -> None:
         env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
-        for name in ("REPLIKA_API_KEY", "REPLIKA_MODEL", "REPLIKA_DATA_DIR", "REPLIKA_CORPUS"):
+        for name in ("REPLIKA_API_KEY", "REPLIKA_MODEL", "REPLIKA_DATA_DIR", "REPLIKA_CORPUS",
+                     "REPLIKA_STORE_URL"):
             env.pop(name, None)
+        extra = [self.store_url] if self.store_url else []
         with self.log.open("ab") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-c", LAUNCHER, str(self.data_dir), str(self.corpus),
-                 str(self.port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+                 str(self.port), *extra], cwd=ROOT, env=env, stdout=log,
+                stderr=subprocess.STDOUT)
 
     def wait_ready(self, timeout: float = STARTUP_TIMEOUT) -> httpx.Response:
         deadline = time.monotonic() + timeout
@@ -318,9 +323,11 @@ def single_writes(url: str, round_no: int, acked: dict[str, list], stop: threadi
                 return
 
 
-def test_sigkill_during_single_and_replication_writes_ten_times(tmp_path, small_corpus):
+def test_sigkill_during_single_and_replication_writes_ten_times(tmp_path, small_corpus,
+                                                               store_url):
     """Ten rounds of: write one by one, SIGKILL at a random moment, restart, check that
-    every acknowledged write of every round is there and the index agrees with the store."""
+    every acknowledged write of every round is there and the index agrees with the store
+    (on SQLite, and on PostgreSQL where only the server process dies)."""
     import random
 
     began = time.monotonic()
@@ -332,7 +339,8 @@ def test_sigkill_during_single_and_replication_writes_ten_times(tmp_path, small_
     services: list[Service] = []
     try:
         for round_no in range(ROUNDS):
-            service = Service(data_dir, corpus, tmp_path / f"round-{round_no}.log")
+            service = Service(data_dir, corpus, tmp_path / f"round-{round_no}.log",
+                              store_url=store_url)
             services.append(service)
             service.start()
             service.wait_ready()
@@ -346,7 +354,7 @@ def test_sigkill_during_single_and_replication_writes_ten_times(tmp_path, small_
             stop.set()
             writer.join(timeout=15)
             assert not writer.is_alive() and not acked["rejected"], acked["rejected"]
-        last = Service(data_dir, corpus, tmp_path / "last.log")
+        last = Service(data_dir, corpus, tmp_path / "last.log", store_url=store_url)
         services.append(last)
         last.start()
         last.wait_ready()

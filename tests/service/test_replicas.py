@@ -1,4 +1,5 @@
-"""Two server processes on one SQLite store agree: each sees the other's writes."""
+"""Two server processes on one store agree: each sees the other's writes. On SQLite they
+share a data directory; on PostgreSQL each has its own, as two hosts would."""
 
 from __future__ import annotations
 
@@ -23,13 +24,14 @@ def _until(check, timeout: float = SEEN_WITHIN) -> float:
     return time.monotonic() - start
 
 
-def test_two_servers_on_one_store_see_each_others_writes(tmp_path, small_corpus):
+def test_two_servers_on_one_store_see_each_others_writes(tmp_path, small_corpus, store_url):
     corpus = tmp_path / "corpus.jsonl"
     save_corpus(small_corpus, corpus)
-    data = tmp_path / "data"
-    first = Service(data, corpus, tmp_path / "a.log")
+    shared = store_url is None
+    first = Service(tmp_path / "data", corpus, tmp_path / "a.log", store_url=store_url)
     first.start()
-    second = Service(data, corpus, tmp_path / "b.log")
+    second = Service(tmp_path / ("data" if shared else "data-b"), corpus, tmp_path / "b.log",
+                     store_url=store_url)
     try:
         first.wait_ready()
         second.start()

@@ -58,7 +58,7 @@ def test_docs_load_only_local_assets(client):
 @pytest.fixture
 def frozen_store(engine):
     """The store's folder made immutable (chattr +i), so no one, root included, writes."""
-    folder = engine.store.path.parent
+    folder = engine.store.db.path.parent
     if not shutil.which("chattr") or subprocess.run(
             ["chattr", "+i", str(folder)], capture_output=True).returncode:
         pytest.skip("chattr +i is not available on this file system")
