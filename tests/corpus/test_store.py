@@ -20,14 +20,6 @@ from corpus.store import (
 )
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def target(request, tmp_path):
-    """Where a store lives: a SQLite file, or a fresh database on the test server."""
-    if request.param == "sqlite":
-        return tmp_path / "replika.db"
-    return request.getfixturevalue("postgres_url")
-
-
 @pytest.fixture()
 def store(target, small_corpus):
     s = Store(target)
@@ -217,15 +209,14 @@ def test_concurrent_writers_number_generations_in_commit_order(target, small_cor
             mine.upsert([base.model_copy(update={"id": f"w{n}-{i}"})])
         mine.close()
 
-    def read() -> None:
-        last = reader.generation()
+    def read(last: int) -> None:
         while not stop.is_set():
             for generation, _, _ in reader.changes_since(last):
                 seen.append(generation)
                 last = generation
 
     start = reader.generation()
-    watcher = threading.Thread(target=read)
+    watcher = threading.Thread(target=read, args=(start,))
     watcher.start()
     writers = [threading.Thread(target=write, args=(n,)) for n in range(4)]
     for w in writers:
