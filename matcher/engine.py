@@ -308,8 +308,11 @@ class Recommender:
         return np.array([self.prior(i) for i in ids], dtype=np.float64)
 
     def query_stems(self, text: str) -> tuple[list[Term], list[str]]:
-        """(terms for explanations, stems with acronym expansions for BM25)."""
+        """(terms for explanations, stems for BM25: the query's own, the Indonesian of its
+        English words, and the acronym expansions of both)."""
         terms = self.analyzer.terms(text)
+        terms += self.analyzer.translations(text, english=self.language(text) == "en",
+                                            known=self._df)
         base = [t.stem for t in terms]
         return terms, base + self.analyzer.acronyms.expansions(base)
 

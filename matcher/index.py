@@ -17,6 +17,7 @@ import numpy as np
 
 from corpus.acronyms import common_acronyms
 from corpus.files import fsync_dir, fsync_file, sha256_file
+from corpus.glossary import read_glossary
 from corpus.loader import Corpus, hashes_digest, record_hash
 from matcher.dense import DenseIndex
 from matcher.fields import FieldVectors, encode_fields
@@ -72,9 +73,10 @@ def library_versions() -> dict[str, str]:
 
 
 def make_analyzer(corpus: Corpus) -> Analyzer:
-    """An analyzer that knows the corpus's own acronyms and the common ones."""
+    """An analyzer that knows the corpus's own acronyms, the common ones and the
+    English-Indonesian glossary."""
     pairs = [pair for record in corpus for pair in record.acronyms]
-    return Analyzer([*pairs, *common_acronyms()])
+    return Analyzer([*pairs, *common_acronyms()], read_glossary())
 
 
 def sector_sums(sectors: Mapping[str, str], int_ids: Mapping[str, int], dense: DenseIndex

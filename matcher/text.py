@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,10 +101,37 @@ class AcronymMap:
         return extra
 
 
+class Glossary:
+    """English words and phrases -> the Indonesian stems documents use for them."""
+
+    def __init__(self, table: Mapping[tuple[str, ...], tuple[str, ...]]) -> None:
+        self._table = dict(table)
+        self._longest = max((len(k) for k in self._table), default=0)
+
+    def __len__(self) -> int:
+        return len(self._table)
+
+    def matches(self, words: Sequence[str]) -> list[tuple[int, int, tuple[str, ...]]]:
+        """(start, end, stems) of each glossary entry in `words`, longest first, never
+        overlapping ("birth certificate" wins over "birth" and "certificate")."""
+        out, i = [], 0
+        while i < len(words):
+            for n in range(min(self._longest, len(words) - i), 0, -1):
+                stems = self._table.get(tuple(words[i:i + n]))
+                if stems:
+                    out.append((i, i + n, stems))
+                    i += n
+                    break
+            else:
+                i += 1
+        return out
+
+
 class Analyzer:
     """Turns text into stems for BM25 and keeps each stem's surface word for explanations."""
 
-    def __init__(self, acronym_pairs: Iterable[tuple[str, str]] = ()) -> None:
+    def __init__(self, acronym_pairs: Iterable[tuple[str, str]] = (),
+                 glossary: Mapping[str, Sequence[str]] | None = None) -> None:
         from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 
         self._stemmer: Any = StemmerFactory().create_stemmer()
@@ -112,6 +139,29 @@ class Analyzer:
         self._cache: dict[str, str] = {}
         self._indonesian_function_words = _sastrawi_stopwords() - _ENGLISH_STOPWORDS
         self.acronyms = self._acronym_map(acronym_pairs)
+        self.glossary = self._glossary(glossary or {})
+
+    def _glossary(self, table: Mapping[str, Sequence[str]]) -> Glossary:
+        entries = {}
+        for english, renderings in table.items():
+            key = tuple(_TOKEN.findall(fold(english)))
+            stems = tuple(dict.fromkeys(s for r in renderings for s in self.base_stems(r)))
+            if key and stems:
+                entries[key] = stems
+        return Glossary(entries)
+
+    def translations(self, text: str, *, english: bool, known: Container[str]) -> list[Term]:
+        """Indonesian stems for the English words of `text`, each with the words the user
+        wrote as its surface. In a query read as Indonesian only phrases none of whose
+        words the corpus knows are translated ("air" stays water, "complaint" does not)."""
+        words = [_VARIANTS.get(w, w) for w in _TOKEN.findall(fold(text))]
+        out = []
+        for start, end, stems in self.glossary.matches(words):
+            phrase = words[start:end]
+            if not english and any(self._stem(w) in known for w in phrase):
+                continue
+            out += [Term(" ".join(phrase), stem) for stem in stems]
+        return out
 
     def _acronym_map(self, pairs: Iterable[tuple[str, str]]) -> AcronymMap:
         return AcronymMap((short_stems, self.base_stems(long)) for short, long in pairs

@@ -135,3 +135,38 @@ def test_a_short_form_that_loses_a_word_is_not_an_acronym():
                                          "Sampah"), ("TOSS", "Tempat Olah Sampah Setempat")])
     assert "sampah" not in analyzer.stems("sudah berbulan-bulan menunggu")
     assert "olah" in analyzer.stems("program TOSS di desa")
+
+
+@pytest.fixture(scope="module")
+def glossary_analyzer() -> Analyzer:
+    return Analyzer(glossary={"birth certificate": ["akta kelahiran"], "birth": ["lahir"],
+                              "queue": ["antrean"], "air": ["udara"],
+                              "complaint": ["pengaduan", "keluhan"]})
+
+
+def test_english_words_are_read_as_the_indonesian_the_documents_use(glossary_analyzer):
+    terms = glossary_analyzer.translations("Long queue for a birth certificate",
+                                           english=True, known=set())
+    assert [(t.surface, t.stem) for t in terms] == [
+        ("queue", "antre"), ("birth certificate", "akta"), ("birth certificate", "lahir")]
+
+
+def test_a_word_the_corpus_knows_is_not_translated_in_an_indonesian_query(glossary_analyzer):
+    known = {"air", "bersih", "layan"}
+    assert glossary_analyzer.translations("air bersih sulit", english=False,
+                                          known=known) == []
+    mixed = glossary_analyzer.translations("layanan lambat, banyak complaint",
+                                           english=False, known=known)
+    assert {t.stem for t in mixed} == {"adu", "keluh"}
+    assert {t.surface for t in mixed} == {"complaint"}  # shown as the user wrote it
+
+
+def test_the_shipped_glossary_reads_and_bad_lines_name_file_and_line(tmp_path):
+    from corpus.glossary import GlossaryError, read_glossary
+
+    shipped = read_glossary()
+    assert len(shipped) > 3000 and "akta kelahiran" in shipped["birth certificate"]
+    bad = tmp_path / "g.tsv"
+    bad.write_text("# header\nqueue\tantrean\nno tab here\n", encoding="utf-8")
+    with pytest.raises(GlossaryError, match=r"g\.tsv:3: expected 'english<TAB>indonesian'"):
+        read_glossary(bad)

@@ -1,0 +1,39 @@
+"""The English-to-Indonesian glossary of public-service words shipped with the corpus.
+
+Documents are Indonesian, so an English problem statement shares no word with them; the
+keyword channel reads an English query's words through this glossary
+(`corpus/data/glossary_en_id.tsv`: `english<TAB>indonesian`, one rendering per line).
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+
+class GlossaryError(ValueError):
+    """A glossary line is malformed; the message names the file and line."""
+
+
+def read_glossary(path: Path | None = None) -> dict[str, tuple[str, ...]]:
+    """English word or phrase -> its Indonesian renderings, in file order (a repeated
+    English key gathers every rendering)."""
+    if path is None:
+        name = "data/glossary_en_id.tsv"
+        text = resources.files("corpus").joinpath(name).read_text(encoding="utf-8")
+        where = f"corpus/{name}"
+    else:
+        text, where = Path(path).read_text(encoding="utf-8"), str(path)
+    out: dict[str, list[str]] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
+            raise GlossaryError(f"{where}:{number}: expected 'english<TAB>indonesian', got "
+                                f"{line[:80]!r}")
+        english, indonesian = parts[0].strip().lower(), parts[1].strip().lower()
+        renderings = out.setdefault(english, [])
+        if indonesian not in renderings:
+            renderings.append(indonesian)
+    return {k: tuple(v) for k, v in out.items()}
