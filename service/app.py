@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from corpus.interests import Interests
 from matcher.jobs import JobRunner
 from matcher.live import LiveEngine, open_engine
 from service.api.errors import install_error_handlers
@@ -18,6 +19,7 @@ from service.api.responses import install_contract
 from service.api.routes import (
     forum,
     innovations,
+    interests,
     jobs,
     recommendations,
     replications,
@@ -36,6 +38,7 @@ def create_app(config: ServiceConfig, engine: LiveEngine | None = None) -> FastA
         owned = app.state.engine is None
         if owned:
             app.state.engine = open_engine(config.settings)
+        app.state.interests = Interests(app.state.engine.store)
         app.state.jobs = JobRunner(app.state.engine)
         app.state.jobs.start()  # resumes bulk jobs a crash or restart interrupted
         yield
@@ -55,7 +58,8 @@ def create_app(config: ServiceConfig, engine: LiveEngine | None = None) -> FastA
                                               thread_name_prefix="forum-plan")
     app.state.forum_slots = threading.BoundedSemaphore(config.limits.forum_concurrency)
     install_error_handlers(app)
-    for module in (recommendations, innovations, jobs, replications, stats, forum, web, docs):
+    for module in (recommendations, innovations, jobs, replications, interests, stats, forum,
+                   web, docs):
         app.include_router(module.router)
     install_contract(app)
     web.mount_static(app)
@@ -63,7 +67,7 @@ def create_app(config: ServiceConfig, engine: LiveEngine | None = None) -> FastA
     app.add_middleware(BodySizeLimit, max_bytes=config.limits.max_upload_bytes)
     limits = config.limits
     app.add_middleware(RateLimit, reads=limits.rate_reads, writes=limits.rate_writes,
-                       forum=limits.rate_forums)
+                       forum=limits.rate_forums, interest=limits.rate_interests)
     app.add_middleware(SecurityHeaders)
     return app
 

@@ -34,6 +34,7 @@ class Limits:
     rate_reads: str = "3000/minute"
     rate_writes: str = "120/minute"
     rate_forums: str = "10/minute"
+    rate_interests: str = "20/hour"  # public statements of interest, per client
 
 
 @dataclass(frozen=True)
@@ -72,4 +73,4 @@ def load_service_config(overrides: Mapping[str, Any] | None = None,
 
 
 RATE_ENV = {"rate_reads": "REPLIKA_RATE_READS", "rate_writes": "REPLIKA_RATE_WRITES",
-            "rate_forums": "REPLIKA_RATE_FORUMS"}
+            "rate_forums": "REPLIKA_RATE_FORUMS", "rate_interests": "REPLIKA_RATE_INTERESTS"}

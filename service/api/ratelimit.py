@@ -17,9 +17,12 @@ EXEMPT = ("/healthz", "/readyz", "/static/", "/docs-assets/")  # probes and asse
 
 
 def category(method: str, path: str) -> str:
-    """Which limit a request counts against: 'forum', 'write' or 'read'."""
+    """Which limit a request counts against: 'forum', 'interest', 'write' or 'read'."""
     if path.startswith("/v1/forum"):
         return "forum"
+    if method == "POST" and (path == "/v1/interests" or (
+            path.startswith("/inovasi/") and path.endswith("/minat"))):
+        return "interest"  # public writes: a far lower limit than keyed ones
     if method in WRITE_METHODS and path.startswith("/v1/") and \
             not path.startswith("/v1/recommendations"):
         return "write"
@@ -32,9 +35,10 @@ class RateLimit:
     Counters live in this process's memory: with several workers each counts on its own,
     so a client may reach N times a limit across N workers (documented in the README)."""
 
-    def __init__(self, app, *, reads: str, writes: str, forum: str) -> None:
+    def __init__(self, app, *, reads: str, writes: str, forum: str, interest: str) -> None:
         self.app = app
-        self.limits = {"read": parse(reads), "write": parse(writes), "forum": parse(forum)}
+        self.limits = {"read": parse(reads), "write": parse(writes), "forum": parse(forum),
+                       "interest": parse(interest)}
         self.limiter = MovingWindowRateLimiter(MemoryStorage())
 
     async def __call__(self, scope, receive, send):

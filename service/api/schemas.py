@@ -177,4 +177,7 @@ class StatsOut(BaseModel):
     by_award_tier: dict[str, int]
     replications: int
     replications_by_stage: dict[str, int]
+    interests: dict[str, int] = Field(description="public statements of interest: "
+                                      "'unconfirmed' and 'confirmed' (then also counted "
+                                      "among replications at stage 'interest')")
 

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
 
 from corpus.awards import TIER_LABEL, TIER_RANK, AwardTier
+from corpus.interests import DuplicateInterestError, InterestIn
 from corpus.loader import Corpus
+from corpus.schema import Innovation
 from corpus.vocab import PROVINCES, SECTOR_BY_CODE, SECTORS, Level
 from matcher.filters import Filters
 from matcher.live import LiveEngine
@@ -21,6 +25,7 @@ from service.api.errors import ApiError
 from service.api.schemas import FiltersIn
 from service.render import CAUTION_NOTE, site_name, summary_line
 from service.settings import ServiceConfig
+from service.web.plan import draft_plan
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -107,18 +112,93 @@ def _browse(corpus: Corpus, filters: Filters, page: str) -> dict:
 
 
 @router.get("/inovasi/{innovation_id}", response_class=HTMLResponse)
-def innovation_page(request: Request, innovation_id: str,
+def innovation_page(request: Request, innovation_id: str, minat: str = "",
                     engine: LiveEngine = Depends(get_engine)) -> HTMLResponse:
     """One innovation with its similar innovations and known replications."""
-    rec = engine.current()
-    item = rec.corpus.resolve(innovation_id)
+    item = engine.current().corpus.resolve(innovation_id)
     if item is None:
         return templates.TemplateResponse(
             request, "missing.html", {"innovation_id": innovation_id, **_choices()},
             status_code=404)
     if item.id != innovation_id:  # merged into another record: its page is the one now
         return RedirectResponse(f"/inovasi/{quote(item.id)}", status_code=301)
-    context = {"item": item, "similar": rec.similar(item.id, k=5),
+    sent = "Terima kasih: minat daerah Anda tercatat dan menunggu verifikasi penyelenggara." \
+        if minat == "terkirim" else None
+    return _innovation(request, engine, item, sent=sent)
+
+
+def _innovation(request: Request, engine: LiveEngine, item: Innovation, *,
+                sent: str | None = None, form_error: str | None = None,
+                form: dict[str, str] | None = None) -> HTMLResponse:
+    interests = request.app.state.interests.list(item.id, confirmed=False)
+    context = {"item": item, "similar": engine.current().similar(item.id, k=5),
                "replications": engine.store.replications(item.id),
-               "sector": SECTOR_BY_CODE[item.sector], **_choices()}
-    return templates.TemplateResponse(request, "innovation.html", context)
+               "pending_interests": interests, "sent": sent, "form_error": form_error,
+               "form": form or {}, "sector": SECTOR_BY_CODE[item.sector], **_choices()}
+    return templates.TemplateResponse(request, "innovation.html", context,
+                                      status_code=422 if form_error else 200)
+
+
+@router.get("/inovasi/{innovation_id}/rencana", response_class=HTMLResponse)
+def plan_page(request: Request, innovation_id: str, daerah: str = "", masalah: str = "",
+              engine: LiveEngine = Depends(get_engine)) -> HTMLResponse:
+    """A printable draft replication plan for the innovation, pre-filled from the record
+    and the region's problem statement."""
+    item = engine.current().corpus.resolve(innovation_id)
+    if item is None:
+        return templates.TemplateResponse(
+            request, "missing.html", {"innovation_id": innovation_id, **_choices()},
+            status_code=404)
+    if item.id != innovation_id:
+        return RedirectResponse(f"/inovasi/{quote(item.id)}/rencana", status_code=301)
+    return templates.TemplateResponse(request, "plan.html", {
+        "plan": draft_plan(item, daerah, masalah), **_choices()})
+
+
+@router.post("/inovasi/{innovation_id}/minat", response_class=HTMLResponse)
+async def state_interest(request: Request, innovation_id: str,
+                         engine: LiveEngine = Depends(get_engine)) -> Response:
+    """The form "Kami ingin mereplikasi inovasi ini": a statement of interest, then back
+    to the page (303), or the page again with the problem in Indonesian."""
+    item = engine.current().corpus.resolve(innovation_id)
+    if item is None:
+        return templates.TemplateResponse(
+            request, "missing.html", {"innovation_id": innovation_id, **_choices()},
+            status_code=404)
+    raw = parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=10)
+    form = {k: (raw.get(k) or [""])[0] for k in ("region", "province", "note")}
+    try:
+        record = InterestIn(innovation_id=item.id, **form)
+    except ValidationError as exc:
+        return await run_in_threadpool(_innovation, request, engine, item,
+                                       form_error=interest_problem(exc), form=form)
+    try:
+        await run_in_threadpool(request.app.state.interests.add, record)
+    except DuplicateInterestError as exc:
+        return await run_in_threadpool(
+            _innovation, request, engine, item, form=form,
+            form_error=f"{exc.existing.region} sudah menyatakan minat pada inovasi ini "
+                       f"({exc.existing.created_at[:10]}).")
+    return RedirectResponse(f"/inovasi/{quote(item.id)}?minat=terkirim#minat",
+                            status_code=303)
+
+
+FORM_FIELDS = {"region": "Daerah", "province": "Provinsi", "note": "Catatan"}
+
+
+def interest_problem(exc: ValidationError) -> str:
+    """The first problem of a statement of interest, in Indonesian, naming the field."""
+    error = exc.errors()[0]
+    name = str(error["loc"][0]) if error["loc"] else ""
+    field = FORM_FIELDS.get(name, name)
+    kind = error["type"]
+    if kind == "string_too_short":
+        return f"{field} terlalu pendek: tulis lengkap, misalnya 'Kabupaten Sragen'."
+    if kind == "string_too_long":
+        return f"{field} terlalu panjang: paling banyak {error['ctx']['max_length']} karakter."
+    if name == "region":
+        return ("Daerah harus ditulis dengan jenisnya, misalnya 'Kabupaten Sragen', "
+                "'Kota Ambon' atau 'Provinsi Bali'.")
+    if name == "province":
+        return "Provinsi tidak dikenal: pilih dari daftar."
+    return f"{field} tidak dapat diterima: hapus karakter kendali atau simbol yang aneh."

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -20,7 +20,7 @@ router = APIRouter(tags=["stats"],
 
 
 @router.get("/v1/stats", response_model=StatsOut)
-def stats(engine: LiveEngine = Depends(get_engine)) -> StatsOut:
+def stats(request: Request, engine: LiveEngine = Depends(get_engine)) -> StatsOut:
     """Counts by sector, province, award tier and replication stage."""
     corpus = engine.current().corpus
     replications = engine.store.replications()
@@ -30,7 +30,8 @@ def stats(engine: LiveEngine = Depends(get_engine)) -> StatsOut:
         by_province=dict(Counter(r.province or "(nasional)" for r in corpus).most_common()),
         by_award_tier=dict(Counter(r.award_tier.value for r in corpus).most_common()),
         replications=len(replications),
-        replications_by_stage=dict(Counter(r.stage.value for r in replications).most_common()))
+        replications_by_stage=dict(Counter(r.stage.value for r in replications).most_common()),
+        interests=request.app.state.interests.counts())
 
 
 class HealthOut(BaseModel):
