@@ -56,3 +56,6 @@ class RecommendationSet:
     confidence: float | None  # calibrated probability of the best result (None: uncalibrated)
     caution: bool = False  # answered, but weakly: the results may not fit well
     calibrated: bool = True  # False: no relevance model, ranked by fusion, never withheld
+    # A no-match on a real problem statement (not nonsense, not off-domain): the sector it
+    # reads as, so unmet demand can be counted without keeping the text.
+    unmet_sector: str | None = None

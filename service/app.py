@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from corpus.demand import Demand
 from corpus.interests import Interests
 from matcher.jobs import JobRunner
 from matcher.live import LiveEngine, open_engine
@@ -39,6 +40,7 @@ def create_app(config: ServiceConfig, engine: LiveEngine | None = None) -> FastA
         if owned:
             app.state.engine = open_engine(config.settings)
         app.state.interests = Interests(app.state.engine.store)
+        app.state.demand = Demand(app.state.engine.store)
         app.state.jobs = JobRunner(app.state.engine)
         app.state.jobs.start()  # resumes bulk jobs a crash or restart interrupted
         yield

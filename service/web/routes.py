@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from urllib.parse import parse_qs, quote
 
@@ -22,9 +23,11 @@ from matcher.live import LiveEngine
 from service.api.convert import make_filters
 from service.api.deps import get_config, get_engine
 from service.api.errors import ApiError
+from service.api.routes.recommendations import count_unmet
 from service.api.schemas import FiltersIn
 from service.render import CAUTION_NOTE, site_name, summary_line
 from service.settings import ServiceConfig
+from service.web.charts import SHADES, bars, map_size, tile_map
 from service.web.plan import draft_plan
 
 HERE = Path(__file__).parent
@@ -92,6 +95,7 @@ def search_page(request: Request, q: str = "", province: str = "", sector: str =
                             "provinsi, sektor atau tingkat dari daftar.")
     elif q.strip():
         context["answer"] = engine.current().recommend(q, filters=filters, k=count)
+        count_unmet(request.app.state.demand, context["answer"], filters)
     elif chosen:
         context["browse"] = _browse(engine.current().corpus, filters, page)
     status = 422 if context["error"] else 200
@@ -137,6 +141,40 @@ def _innovation(request: Request, engine: LiveEngine, item: Innovation, *,
                "form": form or {}, "sector": SECTOR_BY_CODE[item.sector], **_choices()}
     return templates.TemplateResponse(request, "innovation.html", context,
                                       status_code=422 if form_error else 200)
+
+
+STAGE_LABEL = {"interest": "berminat", "mou-signed": "MoU ditandatangani",
+               "implemented": "sudah diterapkan"}
+
+
+@router.get("/statistik", response_class=HTMLResponse)
+def stats_page(request: Request, engine: LiveEngine = Depends(get_engine)) -> HTMLResponse:
+    """Charts of what exists and where, replications by stage, and unmet demand."""
+    corpus = engine.current().corpus
+    replications = engine.store.replications()
+    demand = request.app.state.demand
+    by_province = Counter(r.province for r in corpus if r.province)
+    sector_label = {s.code: s.label for s in SECTORS}
+    charts = [
+        {"title": "Inovasi per sektor", "bars": bars(Counter(r.sector for r in corpus),
+                                                     sector_label)},
+        {"title": "Inovasi per penghargaan", "bars": bars(
+            Counter(r.award_tier.value for r in corpus),
+            {t.value: TIER_LABEL[t] for t in AwardTier})},
+        {"title": "Inovasi per provinsi asal", "bars": bars(by_province)},
+        {"title": "Replikasi per tahap", "bars": bars(
+            Counter(r.stage.value for r in replications), STAGE_LABEL),
+         "empty": "Belum ada catatan replikasi."},
+        {"title": "Kebutuhan yang belum terjawab (pencarian tanpa hasil, per sektor)",
+         "bars": bars(demand.by_sector(), sector_label),
+         "empty": "Belum ada pencarian tanpa hasil yang tercatat."},
+    ]
+    tiles = tile_map(by_province, Counter(r.province for r in replications if r.province))
+    width, height = map_size()
+    return templates.TemplateResponse(request, "stats.html", {
+        "total": len(corpus), "replications": len(replications),
+        "interests": request.app.state.interests.counts(), "charts": charts,
+        "tiles": tiles, "map_w": width, "map_h": height, "dark": SHADES[3:], **_choices()})
 
 
 @router.get("/inovasi/{innovation_id}/rencana", response_class=HTMLResponse)

@@ -50,7 +50,7 @@ def assert_error_shape(response: httpx.Response) -> dict[str, Any]:
 
 def _is_web_page(response: httpx.Response) -> bool:
     path = response.request.url.path
-    return path == "/" or path.startswith("/inovasi/")
+    return path in ("/", "/statistik") or path.startswith("/inovasi/")
 
 
 class ResponseChecks:
