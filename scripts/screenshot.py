@@ -43,7 +43,8 @@ def serve(model: str | None = None, timeout_s: float = 300) -> Iterator[str]:
 
 
 def take_screenshots(base: str, out_dir: Path, k: int) -> list[Path]:
-    """Full-page PNGs of the results page, one per entry of SHOTS."""
+    """Full-page PNGs of the results page (one per entry of SHOTS), and on a phone an
+    innovation page and the statistics page."""
     from playwright.sync_api import sync_playwright
 
     query = urllib.parse.urlencode({"q": QUERY, "province": PROVINCE, "k": k})
@@ -65,6 +66,19 @@ def take_screenshots(base: str, out_dir: Path, k: int) -> list[Path]:
                 page.screenshot(path=str(path), full_page=True)
                 written.append(path)
                 context.close()
+            context = browser.new_context(viewport={"width": 390, "height": 844},
+                                          is_mobile=True, has_touch=True, locale="id-ID")
+            page = context.new_page()
+            page.goto(f"{base}/?{query}")
+            href = page.locator("article.card h3 a").first.get_attribute("href")
+            for name, path in (("screenshot-innovation.png", href),
+                               ("screenshot-statistics.png", "/statistik")):
+                response = page.goto(f"{base}{path}")
+                if response is None or response.status != 200:
+                    raise SystemExit(f"{path} answered {response and response.status}")
+                page.screenshot(path=str(out_dir / name), full_page=True)
+                written.append(out_dir / name)
+            context.close()
         finally:
             browser.close()
     return written
