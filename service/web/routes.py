@@ -105,6 +105,12 @@ def search_page(request: Request, q: str = "", province: str = "", sector: str =
 BROWSE_PAGE = 20
 
 
+def _missing(request: Request, innovation_id: str) -> HTMLResponse:
+    return templates.TemplateResponse(
+        request, "missing.html", {"innovation_id": innovation_id, **_choices()},
+        status_code=404)
+
+
 def _browse(corpus: Corpus, filters: Filters, page: str) -> dict:
     """Innovations passing the filters, strongest award and newest first, one page."""
     number = int(page) if page.isdigit() and int(page) >= 1 else 1
@@ -121,9 +127,7 @@ def innovation_page(request: Request, innovation_id: str, minat: str = "",
     """One innovation with its similar innovations and known replications."""
     item = engine.current().corpus.resolve(innovation_id)
     if item is None:
-        return templates.TemplateResponse(
-            request, "missing.html", {"innovation_id": innovation_id, **_choices()},
-            status_code=404)
+        return _missing(request, innovation_id)
     if item.id != innovation_id:  # merged into another record: its page is the one now
         return RedirectResponse(f"/inovasi/{quote(item.id)}", status_code=301)
     sent = "Terima kasih: minat daerah Anda tercatat dan menunggu verifikasi penyelenggara." \
@@ -184,9 +188,7 @@ def plan_page(request: Request, innovation_id: str, daerah: str = "", masalah: s
     and the region's problem statement."""
     item = engine.current().corpus.resolve(innovation_id)
     if item is None:
-        return templates.TemplateResponse(
-            request, "missing.html", {"innovation_id": innovation_id, **_choices()},
-            status_code=404)
+        return _missing(request, innovation_id)
     if item.id != innovation_id:
         return RedirectResponse(f"/inovasi/{quote(item.id)}/rencana", status_code=301)
     return templates.TemplateResponse(request, "plan.html", {
@@ -200,9 +202,7 @@ async def state_interest(request: Request, innovation_id: str,
     to the page (303), or the page again with the problem in Indonesian."""
     item = engine.current().corpus.resolve(innovation_id)
     if item is None:
-        return templates.TemplateResponse(
-            request, "missing.html", {"innovation_id": innovation_id, **_choices()},
-            status_code=404)
+        return _missing(request, innovation_id)
     raw = parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=10)
     form = {k: (raw.get(k) or [""])[0] for k in ("region", "province", "note")}
     try:
