@@ -28,12 +28,18 @@ class ForumInfeasibleError(ValueError):
         super().__init__(f"forum pairing is infeasible ({len(self.causes)} causes):\n{lines}")
 
 
+NO_ADMISSIBLE, FORBIDDEN, CAPACITY = "no_admissible", "forbidden", "capacity"
+
+
 @dataclass(frozen=True)
 class Unserved:
-    """A region that cannot receive any innovator, and why (not an infeasibility)."""
+    """A region the plan gives no innovator, and why (not an infeasibility): no admissible
+    innovator, every admissible one forbidden, or their capacity went to other regions."""
 
     region_id: str
     reason: str
+    code: str = NO_ADMISSIBLE  # NO_ADMISSIBLE | FORBIDDEN | CAPACITY
+    alternates: tuple[str, ...] = ()  # best admissible innovators it could have met
 
 
 def _fmt(pairs: Iterable[Pair]) -> str:
@@ -103,11 +109,12 @@ def unserved(problem: ForumProblem) -> tuple[Unserved, ...]:
             continue
         found = sorted(admissible.get(region.id, ()))
         if not found:
-            reason = "no admissible innovator (every affinity is below the no-match threshold)"
+            out.append(Unserved(region.id, "no admissible innovator (every affinity is below "
+                                           "the no-match threshold)", NO_ADMISSIBLE))
         else:
-            reason = (f"all {len(found)} admissible innovators are forbidden "
-                      f"(explicitly or as its home region): " + ", ".join(found))
-        out.append(Unserved(region.id, reason))
+            out.append(Unserved(region.id, f"all {len(found)} admissible innovators are "
+                                           "forbidden (explicitly or as its home region): "
+                                           + ", ".join(found), FORBIDDEN))
     return tuple(out)
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from matcher.forum.feasibility import Unserved, unserved
+from matcher.forum.feasibility import CAPACITY, Unserved, unserved
 from matcher.forum.model import ForumProblem, Pair
 
 MAX_ALTERNATES = 3
@@ -82,13 +82,20 @@ def make_plan(problem: ForumProblem, chosen: Iterable[Pair], *, mode: str, statu
             others[r].append(Alternate(i, problem.affinity[(r, i)]))
     alternates = {r: tuple(sorted(alts, key=lambda a: (-a.affinity, a.innovator_id))
                            [:MAX_ALTERNATES]) for r, alts in sorted(others.items())}
+    unmatched = tuple(r.id for r in problem.regions if r.id in totals and r.id not in matched)
+    out_of_capacity = tuple(
+        Unserved(r, "capacity exhausted: every admissible innovator's meetings went to other "
+                    "regions; best alternates: " + ", ".join(a.innovator_id for a in
+                                                             alternates.get(r, ())),
+                 CAPACITY, tuple(a.innovator_id for a in alternates.get(r, ())))
+        for r in unmatched)
     return Plan(
         mode=mode,
         pairs=pairs,
         total=sum(m.affinity for m in pairs),
         min_region_affinity=min(totals.values()) if totals else None,
-        unserved=unserved(problem),
-        unmatched=tuple(r.id for r in problem.regions if r.id in totals and r.id not in matched),
+        unserved=unserved(problem) + out_of_capacity,
+        unmatched=unmatched,
         alternates=MappingProxyType(alternates),
         status=status,
         solve_seconds=seconds,

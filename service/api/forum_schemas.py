@@ -44,6 +44,18 @@ class AlternateOut(BaseModel):
     affinity: float
 
 
+class UnservedOut(BaseModel):
+    """A region without a pair, in words for an agenda."""
+
+    region_id: str
+    region: str
+    code: str = Field(description="'no_admissible', 'forbidden' or 'capacity'")
+    alasan: str = Field(description="the reason in Indonesian")
+    reason: str
+    alternates: list[str] = Field(description="innovator ids it could have met, best first")
+    alternatif: str = Field(description="their names")
+
+
 class ForumPlanOut(BaseModel):
     """The plan: optimal pairs, the greedy baseline, sessions and coverage."""
 
@@ -57,4 +69,6 @@ class ForumPlanOut(BaseModel):
     pairs: list[PairOut]
     alternates: list[AlternateOut]
     unserved: list[Unserved]
+    unserved_detail: list[UnservedOut] = Field(description="every region without a pair, "
+                                                  "named, with its reason and alternates")
     summary: Summary  # the planner's own dataclasses: one definition of each

@@ -41,6 +41,23 @@ def alternate_rows(result: ForumResult) -> list[dict[str, Any]]:
             for n, alt in enumerate(alts, 1)]
 
 
+UNSERVED_WORDS = {
+    "no_admissible": "tidak ada inovator yang cukup cocok (semua di bawah ambang kecocokan)",
+    "forbidden": "semua inovator yang cocok dikecualikan (aturan forum atau daerah asal)",
+    "capacity": "kapasitas inovator yang cocok habis untuk daerah lain",
+}
+
+
+def unserved_rows(result: ForumResult) -> list[dict[str, Any]]:
+    """Every region without a pair: why, in Indonesian and as a code, and its alternates."""
+    regions, innovators = result.problem.region_by_id, result.problem.innovator_by_id
+    return [{"region_id": u.region_id, "region": regions[u.region_id].name, "code": u.code,
+             "alasan": UNSERVED_WORDS.get(u.code, u.code), "reason": u.reason,
+             "alternates": list(u.alternates),
+             "alternatif": "; ".join(innovators[i].name for i in u.alternates)}
+            for u in result.plan.unserved]
+
+
 def result_dict(result: ForumResult) -> dict[str, Any]:
     """The whole plan as JSON-ready data (the API response and summary.json)."""
     plan, base = result.plan, result.baseline
@@ -55,6 +72,7 @@ def result_dict(result: ForumResult) -> dict[str, Any]:
         "pairs": pair_rows(result),
         "alternates": alternate_rows(result),
         "unserved": [asdict(u) for u in plan.unserved],
+        "unserved_detail": unserved_rows(result),
         "summary": asdict(result.summary),
     }
 
@@ -82,7 +100,9 @@ def write_xlsx(path: Path, result: ForumResult, data: dict[str, Any]) -> None:
               ("Per inovator", sorted(data["pairs"], key=lambda r: (r["innovator_id"],
                                                                     r["round"])), PAIR_COLUMNS),
               ("Alternatif", data["alternates"],
-               ["region_id", "rank", "innovator_id", "innovator", "affinity"])]
+               ["region_id", "rank", "innovator_id", "innovator", "affinity"]),
+              ("Tidak terlayani", data["unserved_detail"],
+               ["region_id", "region", "code", "alasan", "alternatif"])]
     first = True
     for title, rows, columns in sheets:
         sheet = book.active if first else book.create_sheet()
@@ -141,13 +161,24 @@ def render_html(result: ForumResult, data: dict[str, Any]) -> str:
                               ("innovator", "Inovator"), ("innovation", "Inovasi"),
                               ("affinity", "Kecocokan")]),
     ]
+    missing = {u["region_id"]: u for u in data["unserved_detail"]}
+    if missing:
+        parts += [f"<h2>Daerah tanpa pasangan ({len(missing)})</h2>",
+                  table(list(missing.values()), [("region", "Daerah"), ("alasan", "Alasan"),
+                                                 ("alternatif", "Alternatif terbaik")])]
     for region_id, spec in result.regions.items():
         rows = [r for r in data["pairs"] if r["region_id"] == region_id]
         parts.append(f"<section class='agenda'><h2>Agenda daerah: {esc(spec.name)}</h2>")
-        parts.append(table(rows, [("round", "Sesi"), ("table", "Meja"),
-                                  ("innovation", "Inovasi"), ("innovator", "Inovator"),
-                                  ("why", "Mengapa cocok")]) if rows else
-                     "<p>Belum ada pasangan yang cocok untuk daerah ini.</p>")
+        if rows:
+            parts.append(table(rows, [("round", "Sesi"), ("table", "Meja"),
+                                      ("innovation", "Inovasi"), ("innovator", "Inovator"),
+                                      ("why", "Mengapa cocok")]))
+        elif region_id in missing:
+            why = missing[region_id]
+            alt = f" Alternatif terbaik: {esc(why['alternatif'])}." if why["alternatif"] else ""
+            parts.append(f"<p>Belum ada pertemuan: {esc(why['alasan'])}.{alt}</p>")
+        else:
+            parts.append("<p>Belum ada pasangan yang cocok untuk daerah ini.</p>")
         parts.append("</section>")
     for innovator in result.problem.innovators:
         rows = [r for r in data["pairs"] if r["innovator_id"] == innovator.id]

@@ -319,3 +319,32 @@ def test_a_second_plan_while_one_runs_is_told_to_retry(api):
         slots.release()
     assert response.status_code == 503 and response.headers["retry-after"]
     assert response.json()["error"]["code"] == "planner_busy"
+
+
+def test_regions_left_without_a_pair_are_listed_with_their_reason_everywhere(rec, tmp_path):
+    """Two regions want the one-seat permit innovator: the one left out is reported as
+    capacity exhausted (with its alternate), a region nothing fits as no admissible."""
+    regions = [
+        RegionSpec("R1", "Kabupaten Lebak", ("izin usaha sulit dan berbelit di banyak kantor",),
+                   "Banten"),
+        RegionSpec("R2", "Kabupaten Garut", ("izin usaha sulit, pemohon datang ke banyak unit",),
+                   "Jawa Barat"),
+        RegionSpec("R3", "Kota Ambon", ("resep rendang padang yang enak",), "Maluku"),
+    ]
+    innovators = [InnovatorSpec("I1", 1, "kipp-2014-surabaya-single-window")]
+    result = plan_forum(rec, regions, innovators, mode="total")
+    codes = {u.region_id: u.code for u in result.plan.unserved}
+    assert len(result.plan.pairs) == 1
+    left = ({"R1", "R2"} - {m.region_id for m in result.plan.pairs}).pop()
+    assert codes == {left: "capacity", "R3": "no_admissible"}
+    assert [u.alternates for u in result.plan.unserved if u.code == "capacity"] == [("I1",)]
+    paths = {p.name: p for p in write_outputs(result, tmp_path / "out")}
+    summary = json.loads(paths["summary.json"].read_text())
+    assert {u["region_id"]: u["code"] for u in summary["unserved"]} == codes
+    sheet = load_workbook(paths["plan.xlsx"])["Tidak terlayani"]
+    listed = {row[0]: row[2] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert listed == codes
+    html = paths["agenda.html"].read_text()
+    assert "Daerah tanpa pasangan (2)" in html
+    assert "kapasitas inovator yang cocok habis untuk daerah lain" in html
+    assert "tidak ada inovator yang cukup cocok" in html

@@ -88,8 +88,12 @@ def check_plan(problem: ForumProblem, plan: Plan) -> None:
         assert abs(plan.min_region_affinity - min(totals.values())) < TOL
     else:
         assert plan.min_region_affinity is None
-    assert {u.region_id for u in plan.unserved} == {r.id for r in problem.regions} - served
     assert set(plan.unmatched) == {r for r in served if not any(p[0] == r for p in pairs)}
+    # Every region without a pair is listed once, with its kind of reason.
+    assert {u.region_id for u in plan.unserved if u.code != "capacity"} == \
+        {r.id for r in problem.regions} - served
+    assert {u.region_id for u in plan.unserved if u.code == "capacity"} == set(plan.unmatched)
+    assert len(plan.unserved) == len({u.region_id for u in plan.unserved})
     expected: dict[str, list[str]] = {}
     for r, i in sorted(problem.candidates, key=lambda p: (-problem.affinity[p], p[1])):
         if (r, i) not in set(pairs) and len(expected.setdefault(r, [])) < 3:
