@@ -32,6 +32,9 @@ def recommendation_dict(rec: Recommendation) -> dict[str, Any]:
         "awards": list(item.awards),
         "known_replications": rec.explanation.known_replications,
         "detail_level": item.detail_level.value,
+        "summary": summary_line(item),
+        "problem": _first_sentence(item.problem, 300) if item.problem else "",
+        "solution": _first_sentence(item.solution, 300) if item.solution else "",
         "channels": {
             "dense": {"score": round(rec.dense.score, 4), "rank": rec.dense.rank},
             "lexical": {"score": round(rec.lexical.score, 4), "rank": rec.lexical.rank},

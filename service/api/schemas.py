@@ -92,6 +92,9 @@ class RecommendationOut(BaseModel):
     awards: list[str]
     known_replications: int
     detail_level: str
+    summary: str = Field(description="what it does in one line: problem -> solution")
+    problem: str = Field(description="the problem it answered, short (the first sentence)")
+    solution: str = Field(description="what it does, short (the first sentence)")
     channels: ChannelsOut
     explanation: ExplanationOut
     sources: list[str]

@@ -1154,3 +1154,26 @@ def test_a_filter_alone_browses_innovations_strongest_first(client):
     assert "inovasi sesuai pilihan Anda" in page.text
     assert client.get("/", params={"sector": "olahraga"}).status_code == 422
     assert "pilih provinsi, sektor atau tingkat saja" in client.get("/").text
+
+
+def test_list_searches_words_and_sorts(client):
+    found = client.get("/v1/innovations", params={"q": "SAMPAH setempat"}).json()
+    assert [i["id"] for i in found["items"]] == ["kipp-2018-toss-klungkung"]
+    assert client.get("/v1/innovations", params={"q": "tidak ada kata ini"}).json()[
+        "total"] == 0
+    by_award = client.get("/v1/innovations", params={"sort": "award"}).json()["items"]
+    tiers = [i["award_tier"] for i in by_award]
+    order = ["unpsa", "kipp-top", "kipp-top99", "iga", "lainnya", "none"]
+    assert tiers == sorted(tiers, key=order.index)
+    years = [i["year"] or 0 for i in client.get(
+        "/v1/innovations", params={"sort": "year"}).json()["items"]]
+    assert years == sorted(years, reverse=True)
+    bad = client.get("/v1/innovations", params={"sort": "random"})
+    assert bad.status_code == 422
+
+
+def test_recommendations_carry_a_short_problem_and_solution(client):
+    answer = client.post("/v1/recommendations", json={
+        "text": "sampah rumah tangga menumpuk dan tidak diolah", "k": 3}).json()
+    top = answer["results"][0]
+    assert top["problem"] and top["solution"] and " → " in top["summary"]

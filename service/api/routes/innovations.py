@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from corpus.awards import TIER_RANK
 from corpus.loader import CorpusError, parse_corpus_text, validate_rows
 from corpus.schema import Innovation
 from corpus.store import HasReplicationsError, UnknownInnovationError
@@ -52,23 +55,46 @@ def page_size_for(requested: int | None, default: int, config: ServiceConfig) ->
     return requested
 
 
+SORTS: dict[str, Callable[[Innovation], tuple]] = {
+    "id": lambda r: (r.id,),
+    "title": lambda r: (r.title.casefold(), r.id),
+    "year": lambda r: (-(r.year or 0), r.id),  # newest first
+    "award": lambda r: (-TIER_RANK[r.award_tier], -(r.year or 0), r.id),  # strongest first
+}
+
+
+def text_matches(item: Innovation, words: list[str]) -> bool:
+    """Whether every word occurs (case-insensitively) in the record's title, acronym
+    expansion, agency, region, problem or solution."""
+    hay = " ".join((item.title, item.acronym_expansion, item.agency, item.region,
+                    item.problem, item.solution)).casefold()
+    return all(w in hay for w in words)
+
+
 @router.get("", response_model=InnovationPage)
 def list_innovations(
         sector: list[str] = Query(default=[]), province: list[str] = Query(default=[]),
         level: list[str] = Query(default=[]), min_tier: str | None = None,
         year_from: int | None = None, year_to: int | None = None,
+        q: str = Query(default="", max_length=200, description="words that must all occur "
+                       "in the title, agency, region, problem or solution"),
+        sort: Literal["id", "title", "year", "award"] = Query(
+            default="id", description="id; title; year (newest first); award (strongest "
+                                      "tier first, then newest)"),
         page: int = Query(default=1, ge=1), page_size: int | None = Query(default=None, ge=1),
         rec: Recommender = Depends(get_recommender),
         config: ServiceConfig = Depends(get_config)) -> InnovationPage:
-    """Innovations passing the filters, by id, one page at a time (20 by default)."""
+    """Innovations passing the filters and the words of `q`, sorted, one page at a time
+    (20 by default)."""
     page_size = page_size_for(page_size, 20, config)
     try:
         filters = Filters.create(sectors=sector, provinces=province, levels=level,
                                  min_tier=min_tier, year_from=year_from, year_to=year_to)
     except ValueError as exc:
         raise ApiError(422, "invalid_filter", str(exc)) from None
-    items = [r for r in rec.corpus if filters.accepts(r)]
-    items.sort(key=lambda r: r.id)
+    words = q.casefold().split()
+    items = [r for r in rec.corpus if filters.accepts(r) and text_matches(r, words)]
+    items.sort(key=SORTS[sort])
     start = (page - 1) * page_size
     return InnovationPage(items=[innovation_out(r, rec.replications_of(r.id))
                                  for r in items[start:start + page_size]],
