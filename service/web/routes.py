@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qs, quote
 
@@ -64,28 +65,34 @@ def _k(value: str, limit: int) -> tuple[int, str | None]:
     return k, None
 
 
-def _filters(province: str, sector: str, level: str) -> Filters | None:
+def _filters(province: str, sector: str, level: str, tier: str = "", year: str = "",
+             daerah: str = "") -> Filters | None:
     """The page's filters, or None when a value is not in the lists."""
     try:
         return make_filters(FiltersIn(
             provinces=[province] if province else [], sectors=[sector] if sector else [],
-            levels=[level] if level else []))
-    except ApiError:
+            levels=[level] if level else [], min_tier=tier or None,
+            year_from=int(year) if year.isdigit() else None,
+            exclude_region=daerah.strip()[:200] or None))
+    except (ApiError, ValueError):
         return None
 
 
 @router.get("/", response_class=HTMLResponse)
 def search_page(request: Request, q: str = "", province: str = "", sector: str = "",
-                level: str = "", k: str = "10", page: str = "1",
+                level: str = "", tier: str = "", year: str = "", daerah: str = "",
+                k: str = "10", page: str = "1",
                 engine: LiveEngine = Depends(get_engine),
                 config: ServiceConfig = Depends(get_config)) -> HTMLResponse:
     """The search form; results for a problem, or a list of innovations for filters alone."""
     count, notice = _k(k, config.limits.max_k)
-    context = {"q": q, "province": province, "sector": sector, "level": level, "answer": None,
+    context = {"q": q, "province": province, "sector": sector, "level": level, "tier": tier,
+               "year": year, "daerah": daerah, "years": range(date.today().year, 2013, -1),
+               "answer": None,
                "error": None, "notice": notice, "browse": None, "caution_note": CAUTION_NOTE,
                **_choices()}
-    chosen = [v for v in (province, sector, level) if v]
-    filters = _filters(province, sector, level)
+    chosen = [v for v in (province, sector, level, tier, year) if v]
+    filters = _filters(province, sector, level, tier, year, daerah)
     limit = config.limits.max_query_chars
     if q.strip() and len(q) > limit:
         context["error"] = (f"Uraian masalah terlalu panjang: {len(q):,} karakter, paling "

@@ -1177,3 +1177,19 @@ def test_recommendations_carry_a_short_problem_and_solution(client):
         "text": "sampah rumah tangga menumpuk dan tidak diolah", "k": 3}).json()
     top = answer["results"][0]
     assert top["problem"] and top["solution"] and " → " in top["summary"]
+
+
+def test_web_filters_for_award_year_and_own_region_are_kept_in_the_url(client, small_corpus):
+    page = client.get("/", params={"tier": "kipp-top", "year": "2016"})
+    assert page.status_code == 200
+    shown = set(re.findall(r'data-id="([^"]+)"', page.text))
+    expected = {r.id for r in small_corpus if (r.year or 0) >= 2016
+                and r.award_tier.value in ("unpsa", "kipp-top")}
+    assert shown == expected and shown
+    assert 'value="kipp-top" selected' in page.text and 'value="2016" selected' in page.text
+    own = next(r for r in small_corpus if r.region)
+    searched = client.get("/", params={"q": own.problem or own.title, "daerah": own.region})
+    assert own.id not in set(re.findall(r'data-id="([^"]+)"', searched.text))
+    assert f'value="{own.region}"' in searched.text  # remembered for the next search
+    bad = client.get("/", params={"tier": "emas"})
+    assert bad.status_code == 422 and "Pilihan filter tidak dikenal" in bad.text
