@@ -38,8 +38,9 @@ WRITE_LOCK = 0x5245504C  # "REPL"
 Row = Mapping[str, Any]
 
 
-class DatabaseUnavailableError(RuntimeError):
-    """The database refused or lost a connection or a write; the message says why."""
+class StoreUnavailableError(RuntimeError):
+    """The store cannot be reached or written (read-only file or folder, full disk, a server
+    that is down or read-only); the message says which store and why."""
 
 
 class Cursor(Protocol):
@@ -53,22 +54,31 @@ class Connection(Protocol):
     """A connection taking the store's SQL (`?` placeholders)."""
 
     def execute(self, sql: str, args: Sequence[Any] = ()) -> Cursor: ...
+    def close(self) -> None: ...
 
 
 class Database:
-    """The interface every backend offers the store."""
+    """The interface every backend offers the store: one connection per thread."""
 
     description: str  # shown in messages: a file path or a server address without password
+    serial = ""  # the engine's auto-numbered integer primary key
+
+    def __init__(self) -> None:
+        self._local = threading.local()
 
     def connection(self) -> Connection:
-        """This thread's connection, opened on first use."""
+        """This thread's connection, opened on first use (and again once closed)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._connect()
+        return conn
+
+    def _connect(self) -> Connection:
         raise NotImplementedError
 
     def write(self) -> AbstractContextManager[Connection]:
         """A write transaction, serialised with every other writer of the database."""
         raise NotImplementedError
-
-    serial = ""  # the engine's auto-numbered integer primary key
 
     def ensure(self, statements: Sequence[str]) -> None:
         """Create the tables and indexes of `statements` that are missing; a database that
@@ -84,13 +94,15 @@ class Database:
         raise NotImplementedError
 
     def check_writable(self) -> None:
-        """Raise DatabaseUnavailableError unless a write can succeed now, probed for real."""
+        """Raise StoreUnavailableError unless a write can succeed now, probed for real."""
         raise NotImplementedError
 
     def close(self) -> None:
         """Close this thread's connection."""
-        raise NotImplementedError
-
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            self._local.conn = None
+            conn.close()
 
 
 class SqliteDatabase(Database):
@@ -99,19 +111,16 @@ class SqliteDatabase(Database):
     serial = "INTEGER PRIMARY KEY AUTOINCREMENT"
 
     def __init__(self, path: Path) -> None:
+        super().__init__()
         self.path = Path(path)
         self.description = str(self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
 
-    def connection(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.row_factory = sqlite3.Row
-            self._local.conn = conn
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.row_factory = sqlite3.Row
         return conn
 
     @contextmanager
@@ -134,8 +143,8 @@ class SqliteDatabase(Database):
         except sqlite3.OperationalError as exc:
             raise self._unavailable(exc) from None
 
-    def _unavailable(self, exc: sqlite3.OperationalError) -> DatabaseUnavailableError:
-        return DatabaseUnavailableError(f"the store {self.path} cannot be written: {exc}")
+    def _unavailable(self, exc: sqlite3.OperationalError) -> StoreUnavailableError:
+        return StoreUnavailableError(f"the store {self.path} cannot be written: {exc}")
 
     def exists(self, name: str) -> bool:
         row = self.connection().execute(
@@ -151,15 +160,9 @@ class SqliteDatabase(Database):
             os.close(os.open(probe, os.O_WRONLY | os.O_CREAT, 0o600))
             os.unlink(probe)
         except OSError as exc:
-            raise DatabaseUnavailableError(
+            raise StoreUnavailableError(
                 f"the store {self.path} cannot be written ({exc.strerror}); writes are "
                 "refused until it can") from None
-
-    def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
 
 
 class _PgConnection:
@@ -171,14 +174,14 @@ class _PgConnection:
     def execute(self, sql: str, args: Sequence[Any] = ()) -> Any:
         return self.raw.execute(_pg_sql(sql), tuple(args))
 
-
-_PLACEHOLDER = re.compile(r"\?")
+    def close(self) -> None:
+        self.raw.close()
 
 
 def _pg_sql(sql: str) -> str:
     """The store's SQL for psycopg: `%` escaped, `?` as `%s` (the store's SQL never has a
     literal question mark)."""
-    return _PLACEHOLDER.sub("%s", sql.replace("%", "%%"))
+    return sql.replace("%", "%%").replace("?", "%s")
 
 
 class PostgresDatabase(Database):
@@ -187,28 +190,27 @@ class PostgresDatabase(Database):
     serial = "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"
 
     def __init__(self, url: str) -> None:
+        super().__init__()
         self.url = url
         self.description = _without_password(url)
-        self._local = threading.local()
 
     def connection(self) -> _PgConnection:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None and conn.raw.closed:  # the server dropped it: open anew
+            self._local.conn = None
+        return super().connection()
+
+    def _connect(self) -> _PgConnection:
         import psycopg
         from psycopg.rows import dict_row
 
-        conn = getattr(self._local, "conn", None)
-        if conn is not None and conn.raw.closed:
-            conn = None
-        if conn is None:
-            try:
-                raw = psycopg.connect(self.url, autocommit=True, row_factory=dict_row,
-                                      connect_timeout=10)
-            except psycopg.OperationalError as exc:
-                raise DatabaseUnavailableError(
-                    f"the store {self.description} cannot be reached: {_first_line(exc)}"
-                ) from None
-            conn = _PgConnection(raw)
-            self._local.conn = conn
-        return conn
+        try:
+            return _PgConnection(psycopg.connect(self.url, autocommit=True,
+                                                 row_factory=dict_row, connect_timeout=10))
+        except psycopg.OperationalError as exc:
+            raise StoreUnavailableError(
+                f"the store {self.description} cannot be reached: {_first_line(exc)}"
+            ) from None
 
     @contextmanager
     def write(self) -> Iterator[_PgConnection]:
@@ -219,14 +221,11 @@ class PostgresDatabase(Database):
             with conn.raw.transaction():
                 conn.execute("SELECT pg_advisory_xact_lock(?)", (WRITE_LOCK,))
                 yield conn
-        except psycopg.OperationalError as exc:
-            self.close()  # a broken connection is opened again on next use
-            raise DatabaseUnavailableError(
-                f"the store {self.description} cannot be written: {_first_line(exc)}"
-            ) from None
-        except (psycopg.errors.InsufficientPrivilege,
+        except (psycopg.OperationalError, psycopg.errors.InsufficientPrivilege,
                 psycopg.errors.ReadOnlySqlTransaction) as exc:
-            raise DatabaseUnavailableError(
+            if isinstance(exc, psycopg.OperationalError):
+                self.close()  # a broken connection is opened again on next use
+            raise StoreUnavailableError(
                 f"the store {self.description} cannot be written: {_first_line(exc)}"
             ) from None
 
@@ -245,15 +244,9 @@ class PostgresDatabase(Database):
         except psycopg.Error as exc:
             if isinstance(exc, psycopg.OperationalError):
                 self.close()
-            raise DatabaseUnavailableError(
+            raise StoreUnavailableError(
                 f"the store {self.description} cannot be written ({_first_line(exc)}); "
                 "writes are refused until it can") from None
-
-    def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.raw.close()
-            self._local.conn = None
 
 
 _CREATED = re.compile(r"CREATE\s+(?:TABLE|INDEX)\s+IF\s+NOT\s+EXISTS\s+(\w+)", re.I)
@@ -288,7 +281,7 @@ def open_database(target: str | Path | Database) -> Database:
         try:
             import psycopg  # noqa: F401
         except ImportError:
-            raise DatabaseUnavailableError(
+            raise StoreUnavailableError(
                 "a postgresql:// store needs psycopg: pip install 'replika[postgres]'"
             ) from None
         return PostgresDatabase(str(target))

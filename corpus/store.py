@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from corpus.db import TABLES, Connection, Database, DatabaseUnavailableError, open_database
+from corpus.db import TABLES, Connection, Database, StoreUnavailableError, open_database
 from corpus.loader import Corpus, record_hash, record_to_row
 from corpus.schema import Innovation, no_control_chars, province_field
 
@@ -73,10 +73,6 @@ class Replication(ReplicationIn):
     created_at: str
 
 
-class StoreUnavailableError(RuntimeError):
-    """The store cannot be written (read-only file or folder, full disk)."""
-
-
 class DuplicateReplicationError(ValueError):
     """The same innovation, adopter and stage are already recorded."""
 
@@ -122,14 +118,11 @@ class Store:
     def __init__(self, target: Path | str | Database) -> None:
         self.db = open_database(target)
         self.location = self.db.description
-        try:
-            self.db.ensure(TABLES)
-            if self._store_id() is None:
-                with self._write() as conn:
-                    conn.execute("INSERT INTO meta (key, value) VALUES ('store_id', ?) "
-                                 "ON CONFLICT (key) DO NOTHING", (uuid.uuid4().hex,))
-        except DatabaseUnavailableError as exc:
-            raise StoreUnavailableError(str(exc)) from None
+        self.db.ensure(TABLES)
+        if self._store_id() is None:
+            with self._write() as conn:
+                conn.execute("INSERT INTO meta (key, value) VALUES ('store_id', ?) "
+                             "ON CONFLICT (key) DO NOTHING", (uuid.uuid4().hex,))
 
     def _store_id(self) -> str | None:
         row = self._conn().execute("SELECT value FROM meta WHERE key = 'store_id'").fetchone()
@@ -145,17 +138,11 @@ class Store:
         return found
 
     def _conn(self) -> Connection:
-        try:
-            return self.db.connection()
-        except DatabaseUnavailableError as exc:
-            raise StoreUnavailableError(str(exc)) from None
+        return self.db.connection()
 
     def check_writable(self) -> None:
         """Raise StoreUnavailableError, naming the cause, unless writes can succeed."""
-        try:
-            self.db.check_writable()
-        except DatabaseUnavailableError as exc:
-            raise StoreUnavailableError(str(exc)) from None
+        self.db.check_writable()
 
     def transaction(self) -> contextlib.AbstractContextManager[Connection]:
         """A write transaction on this store (for tables kept beside it, like jobs)."""
@@ -165,13 +152,8 @@ class Store:
         """This thread's connection (for reads of tables kept beside the store)."""
         return self._conn()
 
-    @contextlib.contextmanager
-    def _write(self):
-        try:
-            with self.db.write() as conn:
-                yield conn
-        except DatabaseUnavailableError as exc:
-            raise StoreUnavailableError(str(exc)) from None
+    def _write(self) -> contextlib.AbstractContextManager[Connection]:
+        return self.db.write()
 
     @staticmethod
     def _log(conn: Connection, kind: str, ids: Iterable[str]) -> None:
