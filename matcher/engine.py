@@ -373,10 +373,9 @@ class Recommender:
             threshold = self.relevance.manifest.threshold
             if top < threshold:
                 template = NO_MATCH_FILTERED_REASON if allowed is not None else NO_MATCH_REASON
-                distribution = self.sector_distribution(vector)
                 return RecommendationSet(text, (), True, template.format(p=top, t=threshold),
-                                         top, calibrated=True, unmet_sector=max(
-                                             distribution, key=distribution.get, default=None))
+                                         top, calibrated=True, unmet_sector=next(
+                                             iter(self.query_sectors(vector, top=1)), None))
             # Below the threshold a result is as likely as a no-match answer: never shown.
             order = order[probs[order] >= threshold]
         order = order[:k]

@@ -83,12 +83,11 @@ def make_plan(problem: ForumProblem, chosen: Iterable[Pair], *, mode: str, statu
     alternates = {r: tuple(sorted(alts, key=lambda a: (-a.affinity, a.innovator_id))
                            [:MAX_ALTERNATES]) for r, alts in sorted(others.items())}
     unmatched = tuple(r.id for r in problem.regions if r.id in totals and r.id not in matched)
+    best = {r: tuple(a.innovator_id for a in alternates.get(r, ())) for r in unmatched}
     out_of_capacity = tuple(
         Unserved(r, "capacity exhausted: every admissible innovator's meetings went to other "
-                    "regions; best alternates: " + ", ".join(a.innovator_id for a in
-                                                             alternates.get(r, ())),
-                 CAPACITY, tuple(a.innovator_id for a in alternates.get(r, ())))
-        for r in unmatched)
+                    "regions; best alternates: " + ", ".join(ids), CAPACITY, ids)
+        for r, ids in best.items())
     return Plan(
         mode=mode,
         pairs=pairs,

@@ -1,6 +1,6 @@
 """Server-side pictures for the statistics page: bar charts and a tile-grid map of
 Indonesia's 38 provinces, as plain data the template draws as inline SVG (no script, no
-CDN, readable by screen readers through their titles and a table beside each chart)."""
+CDN; every bar and square has a title that names it and its count)."""
 
 from __future__ import annotations
 

@@ -45,11 +45,16 @@ def mount_static(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
 
+TIER_LABELS = {t.value: TIER_LABEL[t] for t in AwardTier}
+SECTOR_LABELS = {s.code: s.label for s in SECTORS}
+STAGE_LABELS = {"interest": "berminat", "mou-signed": "MoU ditandatangani",
+                "implemented": "sudah diterapkan"}
+
+
 def _choices() -> dict:
     return {"provinces": PROVINCES, "sectors": SECTORS, "levels": LEVEL_LABELS,
-            "tier_label": {t.value: TIER_LABEL[t] for t in AwardTier},
-            "sector_label": {s.code: s.label for s in SECTORS},
-            "summary_line": summary_line, "site_name": site_name}
+            "tier_label": TIER_LABELS, "sector_label": SECTOR_LABELS,
+            "stage_label": STAGE_LABELS, "summary_line": summary_line, "site_name": site_name}
 
 
 def _k(value: str, limit: int) -> tuple[int, str | None]:
@@ -154,10 +159,6 @@ def _innovation(request: Request, engine: LiveEngine, item: Innovation, *,
                                       status_code=422 if form_error else 200)
 
 
-STAGE_LABEL = {"interest": "berminat", "mou-signed": "MoU ditandatangani",
-               "implemented": "sudah diterapkan"}
-
-
 @router.get("/statistik", response_class=HTMLResponse)
 def stats_page(request: Request, engine: LiveEngine = Depends(get_engine)) -> HTMLResponse:
     """Charts of what exists and where, replications by stage, and unmet demand."""
@@ -165,19 +166,17 @@ def stats_page(request: Request, engine: LiveEngine = Depends(get_engine)) -> HT
     replications = engine.store.replications()
     demand = request.app.state.demand
     by_province = Counter(r.province for r in corpus if r.province)
-    sector_label = {s.code: s.label for s in SECTORS}
     charts = [
         {"title": "Inovasi per sektor", "bars": bars(Counter(r.sector for r in corpus),
-                                                     sector_label)},
+                                                     SECTOR_LABELS)},
         {"title": "Inovasi per penghargaan", "bars": bars(
-            Counter(r.award_tier.value for r in corpus),
-            {t.value: TIER_LABEL[t] for t in AwardTier})},
+            Counter(r.award_tier.value for r in corpus), TIER_LABELS)},
         {"title": "Inovasi per provinsi asal", "bars": bars(by_province)},
         {"title": "Replikasi per tahap", "bars": bars(
-            Counter(r.stage.value for r in replications), STAGE_LABEL),
+            Counter(r.stage.value for r in replications), STAGE_LABELS),
          "empty": "Belum ada catatan replikasi."},
         {"title": "Kebutuhan yang belum terjawab (pencarian tanpa hasil, per sektor)",
-         "bars": bars(demand.by_sector(), sector_label),
+         "bars": bars(demand.by_sector(), SECTOR_LABELS),
          "empty": "Belum ada pencarian tanpa hasil yang tercatat."},
     ]
     tiles = tile_map(by_province, Counter(r.province for r in replications if r.province))
@@ -207,7 +206,8 @@ async def state_interest(request: Request, innovation_id: str,
                          engine: LiveEngine = Depends(get_engine)) -> Response:
     """The form "Kami ingin mereplikasi inovasi ini": a statement of interest, then back
     to the page (303), or the page again with the problem in Indonesian."""
-    item = engine.current().corpus.resolve(innovation_id)
+    # Taking the current state may replay the store's change log: off the event loop.
+    item = await run_in_threadpool(lambda: engine.current().corpus.resolve(innovation_id))
     if item is None:
         return _missing(request, innovation_id)
     raw = parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=10)

@@ -205,9 +205,16 @@ def test_api_docs_render_with_the_network_blocked(chromium, server):
     assert not outside, f"/docs tried to reach other hosts: {outside}"
 
 
-def test_browse_by_sector_alone_on_a_phone(chromium, server):
+@pytest.fixture()
+def phone(chromium, server):
+    """A page on a 390 x 844 phone viewport (closed after the test)."""
     context = chromium.new_context(viewport=PHONE, base_url=server, locale="id-ID")
-    page = context.new_page()
+    yield context.new_page()
+    context.close()
+
+
+def test_browse_by_sector_alone_on_a_phone(phone):
+    page = phone
     page.goto("/")
     page.get_by_label("Sektor").select_option("kesehatan")
     with page.expect_navigation():
@@ -221,45 +228,36 @@ def test_browse_by_sector_alone_on_a_phone(chromium, server):
     assert "page=2" in page.url and page.locator("article.card").count() >= 1
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"the page is {width} px wide on a {PHONE['width']} px phone"
-    context.close()
 
 
-def test_state_interest_on_a_phone_and_see_it_counted(chromium, server):
-    context = chromium.new_context(viewport=PHONE, base_url=server, locale="id-ID")
-    page = context.new_page()
-    try:
-        page.goto("/?sector=kesehatan")
-        href = page.locator("article.card h3 a").first.get_attribute("href")
-        page.goto(href)  # as from a fresh tab: a shared link
-        assert page.get_by_role("heading", name="Langkah replikasi").is_visible()
-        page.get_by_label("Daerah Anda").fill("Kabupaten Uji Peramban")
-        page.get_by_label("Provinsi").select_option("Maluku")
-        with page.expect_navigation():
-            page.get_by_role("button", name="Catat minat daerah kami").click()
-        assert "minat=terkirim" in page.url
-        assert "menunggu verifikasi" in page.locator("#minat").inner_text()
-        assert "Kabupaten Uji Peramban" in page.content()
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= PHONE["width"], f"innovation page is {width} px wide"
-        stats = page.request.get(f"{server}/v1/stats").json()
-        assert stats["interests"]["unconfirmed"] >= 1
-        page.get_by_role("link", name="Susun draf rencana aksi replikasi").click()
-        assert page.get_by_role("heading", name="Draf rencana aksi replikasi").is_visible()
-    finally:
-        context.close()
+def test_state_interest_on_a_phone_and_see_it_counted(phone, server):
+    page = phone
+    page.goto("/?sector=kesehatan")
+    href = page.locator("article.card h3 a").first.get_attribute("href")
+    page.goto(href)  # as from a fresh tab: a shared link
+    assert page.get_by_role("heading", name="Langkah replikasi").is_visible()
+    page.get_by_label("Daerah Anda").fill("Kabupaten Uji Peramban")
+    page.get_by_label("Provinsi").select_option("Maluku")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Catat minat daerah kami").click()
+    assert "minat=terkirim" in page.url
+    assert "menunggu verifikasi" in page.locator("#minat").inner_text()
+    assert "Kabupaten Uji Peramban" in page.content()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"innovation page is {width} px wide"
+    stats = page.request.get(f"{server}/v1/stats").json()
+    assert stats["interests"]["unconfirmed"] >= 1
+    page.get_by_role("link", name="Susun draf rencana aksi replikasi").click()
+    assert page.get_by_role("heading", name="Draf rencana aksi replikasi").is_visible()
 
 
-def test_statistics_page_shows_charts_and_map_on_a_phone(chromium, server):
-    context = chromium.new_context(viewport=PHONE, base_url=server, locale="id-ID")
-    page = context.new_page()
-    try:
-        page.goto("/statistik")
-        tilemap = page.locator("svg.tilemap")
-        assert tilemap.is_visible() and page.locator("svg.tilemap rect").count() == 38
-        assert page.locator("svg.bars").count() >= 3
-        box = tilemap.bounding_box()
-        assert box and box["width"] <= PHONE["width"] and box["height"] > 100
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= PHONE["width"], f"statistics page is {width} px wide"
-    finally:
-        context.close()
+def test_statistics_page_shows_charts_and_map_on_a_phone(phone):
+    page = phone
+    page.goto("/statistik")
+    tilemap = page.locator("svg.tilemap")
+    assert tilemap.is_visible() and page.locator("svg.tilemap rect").count() == 38
+    assert page.locator("svg.bars").count() >= 3
+    box = tilemap.bounding_box()
+    assert box and box["width"] <= PHONE["width"] and box["height"] > 100
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"statistics page is {width} px wide"

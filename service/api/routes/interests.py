@@ -31,8 +31,13 @@ def get_interests(request: Request) -> Interests:
     return request.app.state.interests
 
 
-def record_interest(interests: Interests, record: InterestIn) -> Interest:
-    """Store a statement; ApiError 404 or 409 (with the existing statement) otherwise."""
+@router.post("", response_model=Interest, status_code=201,
+             responses=errors(404, 409, 429))
+def add_interest(record: InterestIn, interests: Interests = Depends(get_interests)
+                 ) -> Interest:
+    """State that a region wants to replicate an innovation. Public (no key) and
+    rate-limited; the statement stays unconfirmed, and outside the proven prior, until an
+    organiser confirms it."""
     try:
         return interests.add(record)
     except UnknownInnovationError:
@@ -42,16 +47,6 @@ def record_interest(interests: Interests, record: InterestIn) -> Interest:
         raise ApiError(409, "duplicate_interest", str(exc), [
             {"field": "region", "message": f"statement {exc.existing.id}",
              "existing": exc.existing.model_dump(mode="json")}]) from None
-
-
-@router.post("", response_model=Interest, status_code=201,
-             responses=errors(404, 409, 429))
-def add_interest(record: InterestIn, interests: Interests = Depends(get_interests)
-                 ) -> Interest:
-    """State that a region wants to replicate an innovation. Public (no key) and
-    rate-limited; the statement stays unconfirmed, and outside the proven prior, until an
-    organiser confirms it."""
-    return record_interest(interests, record)
 
 
 @router.get("", response_model=list[Interest])
