@@ -70,9 +70,10 @@ def rank_candidates(cands: Candidates, fusion: FusionParams, priors: np.ndarray
 
 def relevance_order(ids: Sequence[str], probs: np.ndarray, priors: np.ndarray) -> np.ndarray:
     """Candidate positions by calibrated probability (to three decimals), then the proven
-    prior, then id: the prior only breaks ties, since adding it did not help relevance on
-    the training queries (docs/evaluation.md)."""
-    return np.lexsort((np.array(ids), -priors, -np.round(probs, 3)))
+    prior, then the exact probability, then id: the prior only breaks ties, since adding it
+    did not help relevance on the training queries (docs/evaluation.md), and near 1 the
+    exact probability still tells apart what three decimals cannot."""
+    return np.lexsort((np.array(ids), -probs, -priors, -np.round(probs, 3)))
 
 
 class _DocFreq:
@@ -291,6 +292,7 @@ class Recommender:
             has_problem=np.array([bool(r.problem) for r in records]),
             has_solution=np.array([bool(r.solution) for r in records]),
             sector_p=np.array([sectors.get(r.sector, 0.0) for r in records]),
+            doc_tokens=docs, doc_sectors=[r.sector for r in records],
             lang_en=cands.lang == "en", query_terms=len(base),
             query_known=known / len(base) if base else 0.0, centroid=self._centroid,
             depth=cands.depth)

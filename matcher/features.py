@@ -15,7 +15,7 @@ from matcher.hybrid import minmax, rrf
 
 # Bump when a feature is added, removed or computed differently: a fitted relevance model
 # records it and is refused by code that computes other features.
-FEATURE_VERSION = 6  # 6: English query words read through the glossary
+FEATURE_VERSION = 7  # 7: similarity to the query's leading candidates
 
 BASE_FEATURES: tuple[str, ...] = (
     "dense",  # cosine of query and whole document
@@ -37,6 +37,11 @@ BASE_FEATURES: tuple[str, ...] = (
     "query_gap",  # best minus tenth-best cosine among the candidates
     "dense_mm", "convex",  # min-max cosine, and its even mix with min-max BM25 (a fusion)
     "lexical_lead",  # BM25 minus the best other candidate's, over the best (>0: BM25's top)
+    # Relevant innovations resemble each other: how like the query's leading candidates
+    # (top NEIGHBOURS by the even convex mix, never the candidate itself) each one is.
+    "nbr_cos", "nbr_cos_max",  # mean and best cosine to the leading candidates' documents
+    "nbr_jaccard",  # mean share of indexed stems shared with them
+    "nbr_sector", "nbr_top_sector",  # leading candidates of its sector; same as the first
 )
 # Each feature again for English queries only, so a linear model weighs the channels per
 # language: English queries share few words with the Indonesian corpus, so BM25 says less.
@@ -45,6 +50,7 @@ FEATURES: tuple[str, ...] = BASE_FEATURES + tuple(
 
 RRF_K = 60
 AGREE_RANK = 20
+NEIGHBOURS = 5
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,8 @@ class PairInputs:
     has_problem: np.ndarray  # (n,) bool
     has_solution: np.ndarray  # (n,) bool
     sector_p: np.ndarray  # (n,) probability of each record's sector for the query
+    doc_tokens: Sequence[Collection[str]]  # (n,) each document's indexed stems
+    doc_sectors: Sequence[str]  # (n,) each record's sector
     lang_en: bool
     query_terms: int  # content stems in the query
     query_known: float  # share of them found in some document
@@ -85,6 +93,31 @@ def _lead(v: np.ndarray) -> np.ndarray:
     return (v - others_best) / top2[1]
 
 
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    shared = len(a & b)
+    return shared / max(1, len(a) + len(b) - shared)
+
+
+def neighbour_features(convex: np.ndarray, vectors: np.ndarray,
+                       tokens: Sequence[Collection[str]], sectors: Sequence[str],
+                       k: int = NEIGHBOURS) -> dict[str, np.ndarray]:
+    """Each candidate's likeness to the top `k` candidates by `convex`, itself excluded."""
+    n = len(convex)
+    top = np.lexsort((np.arange(n), -convex))[:k]
+    others = np.arange(n)[:, None] != top[None, :]  # (n, k): False where it is itself
+    count = np.maximum(others.sum(axis=1), 1)
+    cos = vectors @ vectors[top].T
+    sets = [frozenset(t) for t in tokens]
+    jac = np.array([[_jaccard(sets[i], sets[t]) for t in top] for i in range(n)]).reshape(
+        n, len(top))
+    same = np.array([[sectors[i] == sectors[t] for t in top] for i in range(n)], dtype=bool)
+    return {"nbr_cos": (cos * others).sum(axis=1) / count,
+            "nbr_cos_max": np.where(others, cos, -1.0).max(axis=1),
+            "nbr_jaccard": (jac * others).sum(axis=1) / count,
+            "nbr_sector": (same & others).sum(axis=1).astype(np.float64),
+            "nbr_top_sector": same[:, 0].astype(np.float64)}
+
+
 def pair_features(x: PairInputs) -> np.ndarray:
     """(n, len(FEATURES)) feature matrix of one query's candidates."""
     n = len(x.lexical)
@@ -98,6 +131,7 @@ def pair_features(x: PairInputs) -> np.ndarray:
     fused = rrf([x.dense_ranks, x.lexical_ranks], [1.0, 1.0], RRF_K)
     agree = ((x.dense_ranks > 0) & (x.dense_ranks <= AGREE_RANK)
              & (x.lexical_ranks > 0) & (x.lexical_ranks <= AGREE_RANK))
+    convex = 0.5 * minmax(dense) + 0.5 * minmax(lex)
     cols = {
         "dense": dense,
         "dense_rel": dense - dense.max(),
@@ -126,9 +160,10 @@ def pair_features(x: PairInputs) -> np.ndarray:
         "missing_idf": x.missing_idf,
         "query_gap": np.full(n, dense.max() - np.sort(dense)[::-1][min(9, n - 1)]),
         "dense_mm": minmax(dense),
-        "convex": 0.5 * minmax(dense) + 0.5 * minmax(lex),
+        "convex": convex,
         "lexical_lead": _lead(lex),
-    }
+    } | neighbour_features(convex, x.doc_vectors.astype(np.float64), x.doc_tokens,
+                           x.doc_sectors)
     base = np.column_stack([np.asarray(cols[f], dtype=np.float64) for f in BASE_FEATURES])
     keep = [n for n, f in enumerate(BASE_FEATURES) if f != "lang_en"]
     return np.hstack([base, base[:, keep] * float(x.lang_en)])

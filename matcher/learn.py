@@ -14,7 +14,15 @@ from matcher.engine import Recommender
 from matcher.evaluate import EvalQuery, recall_at, reciprocal_rank
 from matcher.features import FEATURE_VERSION, FEATURES, pair_features
 from matcher.index import library_versions
-from matcher.relevance import LEARNERS, RelevanceManifest, RelevanceModel, sigmoid
+from matcher.lambdarank import fit_lambdarank
+from matcher.relevance import (
+    LEARNERS,
+    RelevanceManifest,
+    RelevanceModel,
+    learner_scores,
+    sigmoid,
+    tree_scores,
+)
 from matcher.text import ANALYZER_VERSION
 
 FOLDS = 5
@@ -98,19 +106,48 @@ def _standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mean, np.where(scale > 1e-9, scale, 1.0)
 
 
-def _fit_raw(learner: str, z: np.ndarray, y: np.ndarray, weight: np.ndarray):
-    """A fitted sklearn estimator of the named kind on standardised features."""
-    if learner == "logistic":
-        from sklearn.linear_model import LogisticRegression
+@dataclass(frozen=True, eq=False)
+class Fitted:
+    """A learner's parameters over standardised features (see relevance.learner_scores)."""
 
-        return LogisticRegression(C=1.0, max_iter=3000).fit(z, y, sample_weight=weight)
+    learner: str
+    weights: np.ndarray | None = None
+    bias: float = 0.0
+    trees: dict[str, np.ndarray] | None = None
+    blend: np.ndarray | None = None
+
+    def raw(self, z: np.ndarray) -> np.ndarray:
+        """Raw score of each standardised row."""
+        return learner_scores(self.learner, z, self.weights, self.bias, self.trees,
+                              self.blend)
+
+
+def _fit_logistic(z: np.ndarray, y: np.ndarray, weight: np.ndarray) -> Fitted:
+    from sklearn.linear_model import LogisticRegression
+
+    est = LogisticRegression(C=1.0, max_iter=3000).fit(z, y, sample_weight=weight)
+    return Fitted("logistic", est.coef_[0].astype(np.float64), float(est.intercept_[0]))
+
+
+def _fit(learner: str, z: np.ndarray, data: TrainingSet, rows: np.ndarray) -> Fitted:
+    """Fit the named learner on standardised features `z` of `data`'s `rows`."""
+    y, weight = data.y[rows], data.weight[rows]
+    if learner == "logistic":
+        return _fit_logistic(z, y, weight)
     if learner == "trees":
         from sklearn.ensemble import HistGradientBoostingClassifier
 
-        return HistGradientBoostingClassifier(
+        est = HistGradientBoostingClassifier(
             max_iter=150, learning_rate=0.05, max_leaf_nodes=15, max_depth=5,
             min_samples_leaf=40, l2_regularization=1.0, random_state=SEED).fit(
                 z, y, sample_weight=weight)
+        return Fitted("trees", trees=export_trees(est))
+    if learner == "blend":
+        linear = _fit_logistic(z, y, weight)
+        trees = fit_lambdarank(z, data.grade[rows], data.group[rows], SEED)
+        a, b = linear.raw(z), tree_scores(trees, z)
+        spread = np.array([a.mean(), max(a.std(), 1e-9), b.mean(), max(b.std(), 1e-9)])
+        return Fitted("blend", linear.weights, linear.bias, trees, spread)
     raise ValueError(f"unknown learner {learner!r}; known: {', '.join(LEARNERS)}")
 
 
@@ -132,10 +169,6 @@ def export_trees(estimator) -> dict[str, np.ndarray]:
             "baseline": np.array([float(np.ravel(estimator._baseline_prediction)[0])])}
 
 
-def _raw_scores(estimator, z: np.ndarray) -> np.ndarray:
-    return estimator.decision_function(z)
-
-
 def out_of_fold(learner: str, data: TrainingSet) -> np.ndarray:
     """Raw scores of every row from a model that never saw the row's query."""
     from sklearn.model_selection import GroupKFold
@@ -143,9 +176,8 @@ def out_of_fold(learner: str, data: TrainingSet) -> np.ndarray:
     raw = np.zeros(len(data.y))
     for train, test in GroupKFold(n_splits=FOLDS).split(data.x, data.y, data.group):
         mean, scale = _standardise(data.x[train])
-        est = _fit_raw(learner, (data.x[train] - mean) / scale, data.y[train],
-                       data.weight[train])
-        raw[test] = _raw_scores(est, (data.x[test] - mean) / scale)
+        fitted = _fit(learner, (data.x[train] - mean) / scale, data, train)
+        raw[test] = fitted.raw((data.x[test] - mean) / scale)
     return raw
 
 
@@ -242,13 +274,7 @@ def fit_relevance(rec: Recommender, train: TrainingSet, calibration: TrainingSet
     out-of-fold scores on `train`, when already computed."""
     a, b = platt(out_of_fold(learner, train) if raw_oof is None else raw_oof, train.y)
     mean, scale = _standardise(train.x)
-    est = _fit_raw(learner, (train.x - mean) / scale, train.y, train.weight)
-    weights = trees = None
-    bias = 0.0
-    if learner == "logistic":
-        weights, bias = est.coef_[0].astype(np.float64), float(est.intercept_[0])
-    else:
-        trees = export_trees(est)
+    fitted = _fit(learner, (train.x - mean) / scale, train, np.arange(len(train.y)))
     provisional = RelevanceManifest(
         model=rec.embedder.name, learner=learner, features=FEATURES,
         feature_version=FEATURE_VERSION, analyzer=ANALYZER_VERSION, threshold=0.0,
@@ -257,8 +283,8 @@ def fit_relevance(rec: Recommender, train: TrainingSet, calibration: TrainingSet
         created=datetime.now(UTC).isoformat(timespec="seconds"), note=note)
     inside = None if anchors is None else anchors.inside
     outside = None if anchors is None else anchors.outside
-    model = RelevanceModel(provisional, mean, scale, np.array([a, b]), weights, bias, trees,
-                           inside, outside)
+    model = RelevanceModel(provisional, mean, scale, np.array([a, b]), fitted.weights,
+                           fitted.bias, fitted.trees, fitted.blend, inside, outside)
     tops = best_per_query(calibration, model.probabilities(calibration.x))
     if calibration_vectors is not None:  # the off-domain rule withholds these before ranking
         tops[[model.off_domain(v) > 0 for v in calibration_vectors]] = 0.0
@@ -271,4 +297,11 @@ def fit_relevance(rec: Recommender, train: TrainingSet, calibration: TrainingSet
 def _sklearn() -> dict[str, str]:
     import sklearn
 
-    return {"scikit-learn": sklearn.__version__}
+    versions = {"scikit-learn": sklearn.__version__}
+    try:
+        import lightgbm
+
+        versions["lightgbm"] = lightgbm.__version__
+    except ImportError:
+        pass
+    return versions

@@ -21,7 +21,9 @@ from matcher.features import FEATURE_VERSION, FEATURES
 from matcher.text import ANALYZER_VERSION
 
 FORMAT = 1
-LEARNERS = ("logistic", "trees")
+# In order of simplicity (a tie on CV MRR goes to the earlier). "blend": the logistic
+# model's and LambdaRank trees' scores, each standardised on its training rows, averaged.
+LEARNERS = ("logistic", "trees", "blend")
 
 # Match levels shown to users, by calibrated probability of the result.
 LEVELS: tuple[tuple[float, str], ...] = ((0.7, "sangat cocok"), (0.4, "cocok"), (0.0, "lemah"))
@@ -67,6 +69,7 @@ class RelevanceModel:
     weights: np.ndarray | None = None  # logistic: weights over standardised features
     bias: float = 0.0
     trees: Mapping[str, np.ndarray] | None = None  # trees: flattened node arrays
+    blend: np.ndarray | None = None  # blend: (mean, std) of the logistic, then trees scores
     inside: np.ndarray | None = None  # training problem statements' vectors (matcher.domain)
     outside: np.ndarray | None = None  # training out-of-domain inputs' vectors
 
@@ -79,9 +82,8 @@ class RelevanceModel:
     def raw(self, x: np.ndarray) -> np.ndarray:
         """The learner's uncalibrated score of each row."""
         z = (np.asarray(x, dtype=np.float64) - self.mean) / self.scale
-        if self.manifest.learner == "logistic":
-            return z @ self.weights + self.bias
-        return tree_scores(self.trees, z)
+        return learner_scores(self.manifest.learner, z, self.weights, self.bias, self.trees,
+                              self.blend)
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
         """Calibrated probability that each candidate answers the query."""
@@ -115,6 +117,20 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
+def learner_scores(learner: str, z: np.ndarray, weights: np.ndarray | None, bias: float,
+                   trees: Mapping[str, np.ndarray] | None, blend: np.ndarray | None
+                   ) -> np.ndarray:
+    """Raw score of standardised rows `z` under a learner's fitted parameters."""
+    if learner == "logistic":
+        return z @ weights + bias
+    if learner == "trees":
+        return tree_scores(trees, z)
+    if learner == "blend":
+        m1, s1, m2, s2 = blend
+        return 0.5 * ((z @ weights + bias) - m1) / s1 + 0.5 * (tree_scores(trees, z) - m2) / s2
+    raise ValueError(f"unknown learner {learner!r}; known: {', '.join(LEARNERS)}")
+
+
 def tree_scores(trees: Mapping[str, np.ndarray], z: np.ndarray) -> np.ndarray:
     """Sum of leaf values of every tree for each row (all trees walked at once)."""
     feature, threshold = trees["feature"], trees["threshold"]
@@ -141,6 +157,8 @@ def save_relevance(model: RelevanceModel, folder: Path) -> None:
         arrays |= {"weights": model.weights, "bias": np.array([model.bias])}
     if model.trees is not None:
         arrays |= {f"tree_{k}": v for k, v in model.trees.items()}
+    if model.blend is not None:
+        arrays |= {"blend": model.blend}
     if model.inside is not None and model.outside is not None:
         arrays |= {"inside": model.inside, "outside": model.outside}
     write_atomic(folder / "params.npz", lambda h: np.savez(h, **arrays))
@@ -166,7 +184,12 @@ def load_relevance(folder: Path) -> RelevanceModel:
     if manifest.learner not in LEARNERS:
         raise RelevanceError(f"{folder}: unknown learner {manifest.learner!r}")
     trees = {k[5:]: v for k, v in arrays.items() if k.startswith("tree_")} or None
+    needs = {"logistic": ("weights",), "trees": ("tree_roots",),
+             "blend": ("weights", "tree_roots", "blend")}[manifest.learner]
+    if missing := [k for k in ("mean", "scale", "platt", *needs) if k not in arrays]:
+        raise RelevanceError(f"relevance model at {folder} is damaged (params.npz lacks "
+                             f"{', '.join(missing)}); run 'replika relevance fit'")
     return RelevanceModel(manifest, arrays["mean"], arrays["scale"], arrays["platt"],
                           arrays.get("weights"),
                           float(arrays["bias"][0]) if "bias" in arrays else 0.0, trees,
-                          arrays.get("inside"), arrays.get("outside"))
+                          arrays.get("blend"), arrays.get("inside"), arrays.get("outside"))

@@ -244,3 +244,14 @@ def test_query_without_words_is_an_honest_no_match(small_rec, query):
 def test_similar_unknown_id_raises(small_rec):
     with pytest.raises(KeyError, match="unknown innovation id"):
         small_rec.similar("no-such-id")
+
+
+def test_relevance_order_rounds_then_prior_then_exact_probability():
+    import numpy as np
+
+    from matcher.engine import relevance_order
+
+    ids = ["a", "b", "c", "d"]
+    probs = np.array([0.99961, 0.99990, 0.40000, 0.99955])  # a, b, d equal to 3 decimals
+    priors = np.array([0.0, 0.0, 0.9, 0.5])
+    assert [ids[n] for n in relevance_order(ids, probs, priors)] == ["d", "b", "a", "c"]

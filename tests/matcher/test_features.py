@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from matcher.engine import Recommender
-from matcher.features import BASE_FEATURES, FEATURES, coverage, idf_weights, pair_features
+from matcher.features import (
+    BASE_FEATURES,
+    FEATURES,
+    coverage,
+    idf_weights,
+    neighbour_features,
+    pair_features,
+)
 from matcher.index import build_index, make_analyzer
 
 COL = {f: n for n, f in enumerate(FEATURES)}
@@ -83,3 +90,29 @@ def test_idf_and_coverage_oracle():
     assert share == pytest.approx([(idf["a"] + idf["b"]) / total, idf["z"] / total, 0.0])
     assert count.tolist() == [1, 1, 0]
     assert missing.tolist() == pytest.approx([idf["z"], idf["b"], idf["z"]])
+
+
+def test_neighbour_features_against_a_loop_oracle():
+    rng = np.random.default_rng(11)
+    vectors = rng.normal(size=(8, 4))
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    convex = rng.uniform(size=8)
+    tokens = [set(rng.choice(list("abcdefgh"), size=4, replace=False)) for _ in range(8)]
+    sectors = ["s1", "s2", "s1", "s1", "s2", "s3", "s1", "s2"]
+    got = neighbour_features(convex, vectors, tokens, sectors, k=3)
+    top = list(np.argsort(-convex)[:3])
+    for i in range(8):
+        others = [t for t in top if t != i]
+        cos = [float(vectors[i] @ vectors[t]) for t in others]
+        jac = [len(tokens[i] & tokens[t]) / len(tokens[i] | tokens[t]) for t in others]
+        assert got["nbr_cos"][i] == pytest.approx(np.mean(cos))
+        assert got["nbr_cos_max"][i] == pytest.approx(max(cos))
+        assert got["nbr_jaccard"][i] == pytest.approx(np.mean(jac))
+        assert got["nbr_sector"][i] == sum(sectors[t] == sectors[i] for t in others)
+        assert got["nbr_top_sector"][i] == float(sectors[top[0]] == sectors[i])
+
+
+def test_a_lone_candidate_has_no_neighbours(rec):
+    got = neighbour_features(np.array([0.7]), np.ones((1, 3)) / np.sqrt(3), [{"a"}], ["s"])
+    assert got["nbr_cos"][0] == 0 and got["nbr_cos_max"][0] == -1.0
+    assert got["nbr_sector"][0] == 0

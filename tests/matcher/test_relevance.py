@@ -10,6 +10,7 @@ import pytest
 
 from matcher.engine import Recommender
 from matcher.index import build_index, make_analyzer
+from matcher.lambdarank import export_lightgbm, fit_lambdarank
 from matcher.learn import collect, conformal_threshold, export_trees, fit_relevance
 from matcher.relevance import (
     RelevanceError,
@@ -27,10 +28,11 @@ def rec(small_corpus, hashing_embedder):
                        hashing_embedder, analyzer)
 
 
-@pytest.fixture()
-def fitted(rec, small_queries):
+@pytest.fixture(params=["logistic", "blend"])
+def fitted(request, rec, small_queries):
     data = collect(rec, small_queries)
-    return fit_relevance(rec, data, data, learner="logistic", alpha=0.1, training_hash="t")
+    return fit_relevance(rec, data, data, learner=request.param, alpha=0.1,
+                         training_hash="t")
 
 
 def test_fitted_model_ranks_the_labelled_answer_first(rec, fitted, small_queries):
@@ -90,6 +92,30 @@ def test_exported_trees_score_exactly_like_sklearn():
                                          random_state=0).fit(x, y)
     probe = rng.normal(size=(200, 5))
     assert np.allclose(tree_scores(export_trees(est), probe), est.decision_function(probe))
+
+
+def test_exported_lambdarank_trees_score_exactly_like_lightgbm():
+    import lightgbm
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(900, 5))
+    grade = np.clip(np.round(x[:, 0] + x[:, 1] * x[:, 2]), 0, 2).astype(int)
+    group = np.repeat(np.arange(30), 30)
+    model = lightgbm.LGBMRanker(n_estimators=30, num_leaves=7, min_child_samples=5,
+                                verbose=-1, random_state=0)
+    model.fit(x, grade, group=np.full(30, 30))
+    probe = rng.normal(size=(300, 5))
+    exported = export_lightgbm(model.booster_.dump_model())
+    assert np.allclose(tree_scores(exported, probe), model.predict(probe))
+    assert np.allclose(tree_scores(fit_lambdarank(x, grade, group, 0), x[:5]),
+                       tree_scores(fit_lambdarank(x, grade, group, 0), x[:5]))  # repeatable
+
+
+def test_a_blend_model_without_its_trees_is_refused(tmp_path, rec, small_queries):
+    data = collect(rec, small_queries)
+    model = fit_relevance(rec, data, data, learner="blend", alpha=0.1, training_hash="t")
+    save_relevance(dataclasses.replace(model, trees=None), tmp_path / "m")
+    with pytest.raises(RelevanceError, match="damaged.*lacks tree_roots"):
+        load_relevance(tmp_path / "m")
 
 
 def test_conformal_threshold_withholds_at_most_alpha():
