@@ -246,8 +246,10 @@ class Recommender:
         return self.relevance is not None and self.relevance.off_domain(vector) > 0
 
     def candidates_for(self, vector: np.ndarray, stems: Sequence[str],
-                       allowed: list[str] | None, depth: int, lang: str = "id") -> Candidates:
-        """Union of both channels' top `depth` rows, each scored by both channels."""
+                       allowed: list[str] | None, depth: int, lang: str = "id",
+                       include: Sequence[str] = ()) -> Candidates:
+        """Union of both channels' top `depth` rows (and the `include` ids, wherever they
+        rank), each scored by both channels."""
         allowed_ints = (None if allowed is None else
                         np.array([self.index.int_ids[i] for i in allowed], dtype=np.int64))
         hits = self.index.dense.search(vector, depth, allowed_ints)
@@ -258,7 +260,7 @@ class Recommender:
             mask[allowed_ints[allowed_ints < len(mask)]] = True
         lex_all = self.index.lexical.scores(stems, mask)
         lex_ids = [self._str_id[int(r)] for r in top_rows(lex_all, depth)]
-        ids = list(dict.fromkeys(dense_ids + lex_ids))
+        ids = list(dict.fromkeys(dense_ids + lex_ids + list(include)))
         vectors = np.stack([self.index.dense.vector(self.index.int_ids[i]) for i in ids]) \
             if ids else np.zeros((0, self.index.dense.dim), np.float32)
         dense_rank = {i: n + 1 for n, i in enumerate(dense_ids)}
@@ -304,6 +306,21 @@ class Recommender:
             raise RuntimeError("no relevance model loaded")
         return self.relevance.probabilities(pair_features(self.pair_inputs(vector, stems,
                                                                            cands)))
+
+    def pair_probability(self, text: str, innovation_id: str) -> float:
+        """Calibrated probability that one innovation answers `text`, however deep it ranks,
+        scored among the candidates an unfiltered query sees (0.0 for text the gate refuses
+        or the off-domain rule turns away)."""
+        if innovation_id not in self.corpus.by_id:
+            raise KeyError(innovation_id)
+        terms, stems = self.query_stems(text)
+        vector = self.query_vector(text)
+        if not self.accepts(text, terms) or self.off_domain(vector):
+            return 0.0
+        cands = self.candidates_for(vector, stems, None, self.candidates, self.language(text),
+                                    include=[innovation_id])
+        probs = self.probabilities(vector, stems, cands)
+        return float(probs[cands.ids.index(innovation_id)])
 
     def priors(self, ids: Sequence[str]) -> np.ndarray:
         """The proven prior of each id."""

@@ -44,7 +44,7 @@ def serve(model: str | None = None, timeout_s: float = 300) -> Iterator[str]:
 
 def take_screenshots(base: str, out_dir: Path, k: int) -> list[Path]:
     """Full-page PNGs of the results page (one per entry of SHOTS), and on a phone an
-    innovation page and the statistics page."""
+    innovation page, the statistics page and the first screen of the example forum agenda."""
     from playwright.sync_api import sync_playwright
 
     query = urllib.parse.urlencode({"q": QUERY, "province": PROVINCE, "k": k})
@@ -78,6 +78,10 @@ def take_screenshots(base: str, out_dir: Path, k: int) -> list[Path]:
                     raise SystemExit(f"{path} answered {response and response.status}")
                 page.screenshot(path=str(out_dir / name), full_page=True)
                 written.append(out_dir / name)
+            agenda = ROOT / "examples" / "forum" / "agenda" / "agenda.html"
+            page.goto(agenda.as_uri())  # the example forum's agenda, as an organiser prints it
+            page.screenshot(path=str(out_dir / "screenshot-agenda.png"))
+            written.append(out_dir / "screenshot-agenda.png")
             context.close()
         finally:
             browser.close()

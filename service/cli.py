@@ -184,6 +184,7 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_forum_plan(args: argparse.Namespace, out: TextIO) -> int:
     """Pair forum regions with innovators under capacities and write the agendas."""
     from matcher.forum.build import plan_forum
+    from matcher.forum.event import EventSettings, parse_clock, parse_date
     from service.forum.readers import read_innovators, read_regions, read_rules
     from service.forum.writers import write_outputs
 
@@ -192,8 +193,12 @@ def cmd_forum_plan(args: argparse.Namespace, out: TextIO) -> int:
     regions = read_regions(args.regions)
     innovators = read_innovators(args.innovators, set(rec.corpus.by_id))
     rules = read_rules(args.constraints, args.province_quota)
+    event = EventSettings(parse_date(args.date) if args.date else None,
+                          parse_clock(args.start), args.slot_minutes, args.break_minutes,
+                          args.venue, tuple(r for r in args.rooms.split("|") if r.strip()))
     result = plan_forum(rec, regions, innovators, rules, mode=args.mode,
-                        tables_per_round=args.tables, cache=engine.embedding_cache)
+                        tables_per_round=args.tables, event=event,
+                        cache=engine.embedding_cache)
     written = write_outputs(result, args.out)
     plan, base, s = result.plan, result.baseline, result.summary
     print(f"{s.pairs} pairs for {s.regions_served}/{s.regions} regions in "
@@ -204,12 +209,15 @@ def cmd_forum_plan(args: argparse.Namespace, out: TextIO) -> int:
           f"(greedy {base.min_region_affinity or 0:.3f})", file=out)
     for item in plan.unserved:
         print(f"unserved: {item.region_id}: {item.reason}", file=out)
+    for region_id, innovator_id in sorted(result.forced):
+        print(f"forced: {region_id} <- {innovator_id} (required, below the admissibility "
+              "rules)", file=out)
     if args.rounds:
         names = {r.id: r.name for r in result.problem.regions}
         for n, meetings in enumerate(result.schedule.rounds, 1):
-            print(f"round {n}:", file=out)
+            print(f"round {n} ({result.event.clock(n)}):", file=out)
             for m in meetings:
-                table = f"table {m.table}: " if m.table else ""
+                table = f"{result.event.room(m.table)}: " if m.table else ""
                 print(f"  {table}{names[m.region_id]} <- "
                       f"{result.problem.innovator_by_id[m.innovator_id].name}", file=out)
     print("wrote " + ", ".join(str(p) for p in written), file=out)
@@ -285,7 +293,19 @@ def build_parser() -> argparse.ArgumentParser:
                       help="file with columns kind (forbid|require), region_id, innovator_id")
     plan.add_argument("--province-quota", type=int,
                       help="at most N regions of one province per innovator")
-    plan.add_argument("--tables", type=int, help="tables per round (numbered 1..N)")
+    plan.add_argument("--tables", type=int, help="tables per round (numbered 1..N; default: "
+                      "one per room when --rooms is given, else one per innovator)")
+    plan.add_argument("--date", help="event date, YYYY-MM-DD (printed on every agenda)")
+    plan.add_argument("--start", default="09:00",
+                      help="first meeting's start, HH:MM 24-hour (default 09:00)")
+    plan.add_argument("--slot-minutes", type=int, default=20,
+                      help="length of one meeting in minutes (default 20)")
+    plan.add_argument("--break-minutes", type=int, default=5,
+                      help="break between meetings in minutes (default 5)")
+    plan.add_argument("--venue", default="", help="venue printed on the agendas")
+    plan.add_argument("--rooms", default="",
+                      help="room or table names separated by '|', e.g. 'Ruang A|Ruang B'; "
+                           "table n meets in the n-th")
     plan.add_argument("--rounds", action="store_true",
                       help="print the timetable round by round")
     plan.set_defaults(func=cmd_forum_plan)

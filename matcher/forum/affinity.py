@@ -84,5 +84,22 @@ def pair_affinities(rec: Recommender, statements: Mapping[str, Sequence[str]],
     return out
 
 
-__all__ = ["PlanningStopped", "Scored", "UncalibratedError", "pair_affinities",
-           "statement_scores"]
+FORCED_NOTE = "dipaksa panitia: di bawah ambang kecocokan"
+
+
+def forced_affinities(rec: Recommender, statements: Mapping[str, Sequence[str]],
+                      pairs: Mapping[Pair, str]) -> dict[Pair, Scored]:
+    """Affinity of pairs an organiser requires although they are not admissible: the best
+    calibrated probability over the region's statements, however deep the innovation ranks.
+
+    `pairs` maps (region_id, innovator_id) to the innovator's innovation id."""
+    out = {}
+    for (region_id, innovator_id), innovation_id in pairs.items():
+        best = max(((rec.pair_probability(text, innovation_id), text)
+                    for text in statements[region_id]), key=lambda t: t[0])
+        out[(region_id, innovator_id)] = Scored(best[0], best[1], FORCED_NOTE)
+    return out
+
+
+__all__ = ["FORCED_NOTE", "PlanningStopped", "Scored", "UncalibratedError",
+           "forced_affinities", "pair_affinities", "statement_scores"]

@@ -12,8 +12,14 @@ from corpus.loader import Corpus
 from corpus.schema import Innovation
 from matcher.engine import Recommender
 from matcher.filters import is_own_region
-from matcher.forum.affinity import ADMISSIBLE_RANK, PlanningStopped, pair_affinities
+from matcher.forum.affinity import (
+    ADMISSIBLE_RANK,
+    PlanningStopped,
+    forced_affinities,
+    pair_affinities,
+)
 from matcher.forum.assign import DEFAULT_TIME_LIMIT, greedy, solve
+from matcher.forum.event import EventSettings
 from matcher.forum.model import Constraints, ForumProblem, Innovator, Pair, Region
 from matcher.forum.plan import Plan
 from matcher.forum.schedule import Schedule, schedule
@@ -32,6 +38,7 @@ class RegionSpec:
     level: str = ""
     capacity: int = 1
     sectors: tuple[str, ...] = ()
+    contact: str = ""  # as the organiser gave it (an office, a phone), shown on agendas
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,7 @@ class InnovatorSpec:
     inline: Innovation | None = None
     name: str = ""
     home_region_id: str | None = None
+    contact: str = ""
 
 
 @dataclass(frozen=True)
@@ -83,6 +91,20 @@ class ForumResult:
     summary: Summary
     innovations: dict[str, Innovation] = field(default_factory=dict)  # by innovator id
     regions: dict[str, RegionSpec] = field(default_factory=dict)
+    innovators: dict[str, InnovatorSpec] = field(default_factory=dict)
+    forced: frozenset[Pair] = frozenset()  # required pairs below the admissibility rules
+    event: EventSettings = field(default_factory=EventSettings)
+    statements: dict[Pair, str] = field(default_factory=dict)  # the statement each pair met
+
+
+@dataclass(frozen=True, eq=False)
+class BuiltProblem:
+    """A ForumProblem with what the outputs need beside it."""
+
+    problem: ForumProblem
+    items: dict[str, Innovation]  # each innovator's innovation
+    forced: frozenset[Pair]  # required pairs forced in below the admissibility rules
+    statements: dict[Pair, str]  # the region statement that earned each pair its affinity
 
 
 class ForumInputError(ValueError):
@@ -118,22 +140,27 @@ def build_problem(rec: Recommender, regions: Sequence[RegionSpec],
                   innovators: Sequence[InnovatorSpec], rules: ForumRules = ForumRules(),
                   *, cache: EmbeddingCache | None = None, depth: int = ADMISSIBLE_RANK,
                   stop: Callable[[], str | None] = lambda: None
-                  ) -> tuple[ForumProblem, dict[str, Innovation]]:
-    """The ForumProblem and each innovator's innovation.
+                  ) -> BuiltProblem:
+    """The ForumProblem, each innovator's innovation, and the required pairs forced in.
 
     Affinity is the calibrated probability that the innovation answers the region's best
     statement; a pair is admissible when that statement is not a no-match, the innovation
     ranks in its top `depth` at or above the no-match threshold, and (if the region lists
-    sector interests) is in one of those sectors.
+    sector interests) is in one of those sectors. A required pair that is not admissible
+    is forced in with its probability, however low, and reported as forced.
     An innovator's home region is the region whose name is the innovation's own region.
     """
     rec = _with_inline(rec, innovators, cache)
     items = {s.id: _innovation(rec, s) for s in innovators}
-    scored = pair_affinities(rec, {r.id: r.statements for r in regions},
-                             {i: item.id for i, item in items.items()}, depth, stop=stop)
+    statements = {r.id: r.statements for r in regions}
+    scored = pair_affinities(rec, statements, {i: item.id for i, item in items.items()},
+                             depth, stop=stop)
     sectors = {r.id: set(r.sectors) for r in regions}
     scored = {p: s for p, s in scored.items()
               if not sectors[p[0]] or items[p[1]].sector in sectors[p[0]]}
+    to_force = {p: items[p[1]].id for p in sorted(rules.required)
+                if p not in scored and p[0] in statements and p[1] in items}
+    scored |= forced_affinities(rec, statements, to_force)
     region_objs = tuple(Region(r.id, r.name, r.province, r.capacity, tuple(r.sectors))
                         for r in regions)
     innovator_objs = tuple(
@@ -145,7 +172,8 @@ def build_problem(rec: Recommender, regions: Sequence[RegionSpec],
         region_objs, innovator_objs, {p: s.affinity for p, s in scored.items()},
         {p: f"{s.explanation} (masalah: \u201c{s.statement}\u201d)" for p, s in scored.items()},
         Constraints(rules.forbidden, rules.required, rules.province_quota))
-    return problem, items
+    return BuiltProblem(problem, items, frozenset(to_force),
+                        {p: s.statement for p, s in scored.items()})
 
 
 def _home_region(item: Innovation, regions: Sequence[RegionSpec]) -> str | None:
@@ -176,6 +204,7 @@ def summarise(problem: ForumProblem, plan: Plan, items: dict[str, Innovation]) -
 def plan_forum(rec: Recommender, regions: Sequence[RegionSpec],
                innovators: Sequence[InnovatorSpec], rules: ForumRules = ForumRules(), *,
                mode: str = "fair", tables_per_round: int | None = None,
+               event: EventSettings | None = None,
                cache: EmbeddingCache | None = None, deadline: float | None = None,
                cancelled: Callable[[], bool] = lambda: False) -> ForumResult:
     """Score, solve (with the greedy baseline beside it) and schedule a forum.
@@ -190,7 +219,14 @@ def plan_forum(rec: Recommender, regions: Sequence[RegionSpec],
             return "the planning deadline passed"
         return None
 
-    problem, items = build_problem(rec, regions, innovators, rules, cache=cache, stop=stop)
+    event = event or EventSettings()
+    if event.rooms and tables_per_round is not None and tables_per_round > len(event.rooms):
+        raise ForumInputError(f"{tables_per_round} tables per round but only "
+                              f"{len(event.rooms)} rooms named; name one room per table")
+    if tables_per_round is None and event.rooms:
+        tables_per_round = len(event.rooms)
+    built = build_problem(rec, regions, innovators, rules, cache=cache, stop=stop)
+    problem, items = built.problem, built.items
     reason = stop()
     if reason:
         raise PlanningStopped(f"{reason} before solving")
@@ -200,4 +236,5 @@ def plan_forum(rec: Recommender, regions: Sequence[RegionSpec],
     baseline = greedy(problem)
     timetable = schedule([m.pair for m in plan.pairs], tables_per_round)
     return ForumResult(problem, plan, baseline, timetable, summarise(problem, plan, items),
-                       items, {r.id: r for r in regions})
+                       items, {r.id: r for r in regions}, {s.id: s for s in innovators},
+                       built.forced, event, built.statements)

@@ -22,15 +22,26 @@ class PairOut(BaseModel):
 
     round: int | None = Field(description="session number (1-based)")
     table: int | None
+    date: str | None = Field(description="YYYY-MM-DD, when the event has a date")
+    start: str | None = Field(description="HH:MM")
+    end: str | None = Field(description="HH:MM")
+    clock: str = Field(description="'09:25-09:45', the day added when it changes")
+    room: str = Field(description="the table's room name, or 'Meja n'")
     region_id: str
     region: str
     province: str
+    region_contact: str
     innovator_id: str
     innovator: str
+    innovator_contact: str
     innovation_id: str
     innovation: str
     affinity: float = Field(description="calibrated probability that the innovation "
                                         "answers the region's best-matching problem")
+    level: str = Field(description="the affinity in words: sangat cocok, cocok or lemah")
+    forced: bool = Field(description="required by the organiser although below the "
+                                     "admissibility rules")
+    statement: str = Field(description="the region's problem statement the pair matched")
     why: str
 
 
@@ -38,10 +49,23 @@ class AlternateOut(BaseModel):
     """A next-best admissible innovator for a region."""
 
     region_id: str
+    region: str
     rank: int
     innovator_id: str
     innovator: str
     affinity: float
+    level: str
+
+
+class EventOut(BaseModel):
+    """The event settings the clock times and rooms follow."""
+
+    date: str | None
+    start: str
+    slot_minutes: int
+    break_minutes: int
+    venue: str
+    rooms: list[str]
 
 
 class UnservedOut(BaseModel):
@@ -66,6 +90,9 @@ class ForumPlanOut(BaseModel):
     min_region_affinity: float | None
     baseline: BaselineOut
     rounds: int
+    event: EventOut
+    forced: list[tuple[str, str]] = Field(description="required pairs forced in below the "
+                                                      "admissibility rules")
     pairs: list[PairOut]
     alternates: list[AlternateOut]
     unserved: list[Unserved]

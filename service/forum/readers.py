@@ -20,6 +20,7 @@ from corpus.vocab import normalise_level, normalise_province, normalise_sector
 from matcher.forum.build import ForumRules, InnovatorSpec, RegionSpec
 
 LIST_SEPARATOR = "|"
+MAX_CONTACT = 200
 INLINE_FIELDS = ("title", "agency", "region", "province", "level", "sector", "problem",
                  "solution", "outcome", "acronym_expansion")
 
@@ -119,6 +120,13 @@ class _Collector:
             self.add(row, "capacity", f"must be a whole number >= 1, got {raw!r}")
             return 1
 
+    def contact(self, row: int, values: dict[str, Any]) -> str:
+        text = _text(values, "contact")
+        if len(text) > MAX_CONTACT:
+            self.add(row, "contact", f"is {len(text)} characters, the limit is {MAX_CONTACT}")
+            return text[:MAX_CONTACT]
+        return text
+
     def ident(self, row: int, values: dict[str, Any], seen: dict[str, int]) -> str:
         ident = _text(values, "id")
         if not ident:
@@ -131,7 +139,8 @@ class _Collector:
 
 
 def read_regions(path: Path) -> list[RegionSpec]:
-    """Regions: id, name, province, level, problem (and problem_2, ...), capacity, sectors."""
+    """Regions: id, name, province, level, problem (and problem_2, ...), capacity, sectors,
+    contact."""
     check = _Collector(str(path))
     seen: dict[str, int] = {}
     out = []
@@ -160,14 +169,15 @@ def read_regions(path: Path) -> list[RegionSpec]:
             id=ident, name=_text(values, "name") or ident, statements=tuple(statements),
             province=normalise_province(province) if province and not check.problems
             else province, level=level, capacity=check.capacity(row, values),
-            sectors=tuple(sectors)))
+            sectors=tuple(sectors), contact=check.contact(row, values)))
     if check.problems:
         raise ForumFileError(check.problems)
     return out
 
 
 def read_innovators(path: Path, known_ids: set[str]) -> list[InnovatorSpec]:
-    """Innovators: id, innovation_id (a corpus id) or inline innovation columns, capacity."""
+    """Innovators: id, innovation_id (a corpus id) or inline innovation columns, capacity,
+    name, home_region_id, contact."""
     check = _Collector(str(path))
     seen: dict[str, int] = {}
     out = []
@@ -192,7 +202,8 @@ def read_innovators(path: Path, known_ids: set[str]) -> list[InnovatorSpec]:
         out.append(InnovatorSpec(id=ident, capacity=check.capacity(row, values),
                                  innovation_id=innovation_id or None, inline=inline,
                                  name=_text(values, "name"),
-                                 home_region_id=_text(values, "home_region_id") or None))
+                                 home_region_id=_text(values, "home_region_id") or None,
+                                 contact=check.contact(row, values)))
     if check.problems:
         raise ForumFileError(check.problems)
     return out

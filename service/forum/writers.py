@@ -3,40 +3,62 @@
 from __future__ import annotations
 
 import csv
-import html
 import json
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from matcher.forum.build import ForumResult
+from matcher.relevance import level
+from service.forum.agenda import render_agenda
 from service.forum.cells import safe_cell
+from service.forum.xlsx import write_workbook
 
 
 def pair_rows(result: ForumResult) -> list[dict[str, Any]]:
-    """One row per proposed pair, with its round and table."""
+    """One row per proposed pair: when and where it meets, who, how well and why."""
     slot = {(m.region_id, m.innovator_id): (n, m.table)
             for n, meetings in enumerate(result.schedule.rounds, 1) for m in meetings}
+    event = result.event
     rows = []
     for match in result.plan.pairs:
         region = result.problem.region_by_id[match.region_id]
         innovator = result.problem.innovator_by_id[match.innovator_id]
         item = result.innovations[match.innovator_id]
         round_no, table = slot.get(match.pair, (None, None))
+        begin = end = None
+        if round_no is not None:
+            begin, end = event.slot(round_no)
         rows.append({
-            "round": round_no, "table": table, "region_id": region.id, "region": region.name,
-            "province": region.province, "innovator_id": innovator.id,
-            "innovator": innovator.name, "innovation_id": item.id, "innovation": item.title,
-            "affinity": round(match.affinity, 4), "why": match.explanation})
+            "round": round_no, "table": table,
+            "date": event.date.isoformat() if event.date else None,
+            "start": f"{begin:%H:%M}" if begin else None,
+            "end": f"{end:%H:%M}" if end else None,
+            "clock": event.clock(round_no) if round_no else "",
+            "room": event.room(table),
+            "region_id": region.id, "region": region.name, "province": region.province,
+            "region_contact": _contact(result.regions.get(region.id)),
+            "innovator_id": innovator.id, "innovator": innovator.name,
+            "innovator_contact": _contact(result.innovators.get(innovator.id)),
+            "innovation_id": item.id, "innovation": item.title,
+            "affinity": round(match.affinity, 4), "level": level(match.affinity),
+            "forced": match.pair in result.forced,
+            "statement": result.statements.get(match.pair, ""), "why": match.explanation})
     rows.sort(key=lambda r: (r["round"] or 0, r["table"] or 0, r["region_id"]))
     return rows
 
 
+def _contact(spec: Any) -> str:
+    return getattr(spec, "contact", "") or ""
+
+
 def alternate_rows(result: ForumResult) -> list[dict[str, Any]]:
     """Next-best admissible innovators per region that were not chosen."""
-    return [{"region_id": region_id, "rank": n, "innovator_id": alt.innovator_id,
+    regions = result.problem.region_by_id
+    return [{"region_id": region_id, "region": regions[region_id].name, "rank": n,
+             "innovator_id": alt.innovator_id,
              "innovator": result.problem.innovator_by_id[alt.innovator_id].name,
-             "affinity": round(alt.affinity, 4)}
+             "affinity": round(alt.affinity, 4), "level": level(alt.affinity)}
             for region_id, alts in result.plan.alternates.items()
             for n, alt in enumerate(alts, 1)]
 
@@ -69,12 +91,21 @@ def result_dict(result: ForumResult) -> dict[str, Any]:
                      "min_region_affinity": base.min_region_affinity,
                      "pairs": len(base.pairs)},
         "rounds": result.schedule.n_rounds,
+        "event": _event_dict(result),
+        "forced": [list(p) for p in sorted(result.forced)],
         "pairs": pair_rows(result),
         "alternates": alternate_rows(result),
         "unserved": [asdict(u) for u in plan.unserved],
         "unserved_detail": unserved_rows(result),
         "summary": asdict(result.summary),
     }
+
+
+def _event_dict(result: ForumResult) -> dict[str, Any]:
+    e = result.event
+    return {"date": e.date.isoformat() if e.date else None, "start": f"{e.start:%H:%M}",
+            "slot_minutes": e.slot_minutes, "break_minutes": e.break_minutes,
+            "venue": e.venue, "rooms": list(e.rooms)}
 
 
 def _write_csv(path: Path, rows: list[dict[str, Any]], columns: list[str]) -> None:
@@ -84,111 +115,11 @@ def _write_csv(path: Path, rows: list[dict[str, Any]], columns: list[str]) -> No
         writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in rows)
 
 
-PAIR_COLUMNS = ["round", "table", "region_id", "region", "province", "innovator_id",
-                "innovator", "innovation_id", "innovation", "affinity", "why"]
-
-
-def write_xlsx(path: Path, result: ForumResult, data: dict[str, Any]) -> None:
-    """One workbook: timetable, per-region and per-innovator agendas, alternates, summary."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    sheets = [("Jadwal", data["pairs"], PAIR_COLUMNS),
-              ("Per daerah", sorted(data["pairs"], key=lambda r: (r["region_id"], r["round"])),
-               PAIR_COLUMNS),
-              ("Per inovator", sorted(data["pairs"], key=lambda r: (r["innovator_id"],
-                                                                    r["round"])), PAIR_COLUMNS),
-              ("Alternatif", data["alternates"],
-               ["region_id", "rank", "innovator_id", "innovator", "affinity"]),
-              ("Tidak terlayani", data["unserved_detail"],
-               ["region_id", "region", "code", "alasan", "alternatif"])]
-    first = True
-    for title, rows, columns in sheets:
-        sheet = book.active if first else book.create_sheet()
-        first = False
-        sheet.title = title
-        sheet.append(columns)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            _append_values(sheet, [row.get(c) for c in columns])
-    summary = book.create_sheet("Ringkasan")
-    for key, value in data["summary"].items():
-        _append_values(summary, [key, json.dumps(value, ensure_ascii=False)
-                                 if isinstance(value, dict) else value])
-    book.save(path)
-
-
-def _append_values(sheet, values: list[Any]) -> None:
-    """Append a row of values: every text is stored as text, never as a formula (openpyxl
-    turns a string starting with '=' into one)."""
-    sheet.append([safe_cell(v) for v in values])
-    for cell in sheet[sheet.max_row]:
-        if isinstance(cell.value, str):
-            cell.data_type = "s"
-
-
-def render_html(result: ForumResult, data: dict[str, Any]) -> str:
-    """A printable agenda: master timetable, then one section per region and per innovator."""
-    esc = html.escape
-
-    def cell(value: Any) -> str:
-        return f"<td>{esc('' if value is None else str(value))}</td>"
-
-    def table(rows: list[dict[str, Any]], columns: list[tuple[str, str]]) -> str:
-        head = "".join(f"<th>{esc(label)}</th>" for _, label in columns)
-        body = "".join("<tr>" + "".join(cell(r.get(c)) for c, _ in columns) + "</tr>"
-                       for r in rows)
-        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-    s = data["summary"]
-    parts = [
-        "<!doctype html><html lang='id'><head><meta charset='utf-8'>",
-        "<title>Agenda Forum Replikasi</title><style>",
-        "body{font:14px/1.4 system-ui,sans-serif;margin:2rem;color:#1d2733}",
-        "table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}",
-        "th,td{border:1px solid #ccd;padding:.3rem .5rem;text-align:left;vertical-align:top}",
-        "th{background:#eef2f6}section{page-break-inside:avoid}",
-        "@media print{section.agenda{page-break-before:always}}</style></head><body>",
-        "<h1>Agenda Forum Replikasi Inovasi</h1>",
-        f"<p>{s['pairs']} pertemuan dalam {data['rounds']} sesi; {s['regions_served']} dari "
-        f"{s['regions']} daerah terlayani; rata-rata kecocokan {s['mean_affinity']:.2f}; "
-        f"mode <b>{esc(data['mode'])}</b> (total kecocokan {data['total_affinity']:.2f}, "
-        f"sedangkan cara rakus/greedy: {data['baseline']['total_affinity']:.2f}).</p>",
-        "<h2>Jadwal induk</h2>",
-        table(data["pairs"], [("round", "Sesi"), ("table", "Meja"), ("region", "Daerah"),
-                              ("innovator", "Inovator"), ("innovation", "Inovasi"),
-                              ("affinity", "Kecocokan")]),
-    ]
-    missing = {u["region_id"]: u for u in data["unserved_detail"]}
-    if missing:
-        parts += [f"<h2>Daerah tanpa pasangan ({len(missing)})</h2>",
-                  table(list(missing.values()), [("region", "Daerah"), ("alasan", "Alasan"),
-                                                 ("alternatif", "Alternatif terbaik")])]
-    for region_id, spec in result.regions.items():
-        rows = [r for r in data["pairs"] if r["region_id"] == region_id]
-        parts.append(f"<section class='agenda'><h2>Agenda daerah: {esc(spec.name)}</h2>")
-        if rows:
-            parts.append(table(rows, [("round", "Sesi"), ("table", "Meja"),
-                                      ("innovation", "Inovasi"), ("innovator", "Inovator"),
-                                      ("why", "Mengapa cocok")]))
-        elif region_id in missing:
-            why = missing[region_id]
-            alt = f" Alternatif terbaik: {esc(why['alternatif'])}." if why["alternatif"] else ""
-            parts.append(f"<p>Belum ada pertemuan: {esc(why['alasan'])}.{alt}</p>")
-        else:
-            parts.append("<p>Belum ada pasangan yang cocok untuk daerah ini.</p>")
-        parts.append("</section>")
-    for innovator in result.problem.innovators:
-        rows = [r for r in data["pairs"] if r["innovator_id"] == innovator.id]
-        parts.append(f"<section class='agenda'><h2>Agenda inovator: {esc(innovator.name)}</h2>")
-        parts.append(table(rows, [("round", "Sesi"), ("table", "Meja"), ("region", "Daerah"),
-                                  ("province", "Provinsi"), ("affinity", "Kecocokan")])
-                     if rows else "<p>Tidak ada pertemuan.</p>")
-        parts.append("</section>")
-    parts.append("</body></html>")
-    return "\n".join(parts)
+PAIR_COLUMNS = ["round", "date", "start", "end", "table", "room", "region_id", "region",
+                "province", "region_contact", "innovator_id", "innovator", "innovator_contact",
+                "innovation_id", "innovation", "affinity", "level", "forced", "statement", "why"]
+ALTERNATE_COLUMNS = ["region_id", "region", "rank", "innovator_id", "innovator", "affinity",
+                     "level"]
 
 
 def write_outputs(result: ForumResult, out_dir: Path) -> list[Path]:
@@ -205,10 +136,9 @@ def write_outputs(result: ForumResult, out_dir: Path) -> list[Path]:
     _write_csv(paths["agenda_innovators.csv"],
                sorted(data["pairs"], key=lambda r: (r["innovator_id"], r["round"] or 0)),
                PAIR_COLUMNS)
-    _write_csv(paths["alternates.csv"], data["alternates"],
-               ["region_id", "rank", "innovator_id", "innovator", "affinity"])
-    write_xlsx(paths["plan.xlsx"], result, data)
-    paths["agenda.html"].write_text(render_html(result, data), encoding="utf-8")
+    _write_csv(paths["alternates.csv"], data["alternates"], ALTERNATE_COLUMNS)
+    write_workbook(paths["plan.xlsx"], data)
+    paths["agenda.html"].write_text(render_agenda(result, data), encoding="utf-8")
     summary = {k: v for k, v in data.items() if k not in ("pairs", "alternates")}
     paths["summary.json"].write_text(json.dumps(summary, indent=2, ensure_ascii=False),
                                      encoding="utf-8")

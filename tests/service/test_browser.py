@@ -261,3 +261,42 @@ def test_statistics_page_shows_charts_and_map_on_a_phone(phone):
     assert box and box["width"] <= PHONE["width"] and box["height"] > 100
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"statistics page is {width} px wide"
+
+
+def test_forum_agenda_fits_a_phone_and_prints_one_participant_per_page(
+        chromium, tmp_path, small_corpus, hashing_embedder, hashing_relevance):
+    from datetime import date
+
+    from matcher.engine import Recommender
+    from matcher.forum.build import InnovatorSpec, RegionSpec, plan_forum
+    from matcher.forum.event import EventSettings
+    from matcher.index import build_index, make_analyzer
+    from service.forum.writers import write_outputs
+
+    analyzer = make_analyzer(small_corpus)
+    rec = Recommender(small_corpus, build_index(small_corpus, hashing_embedder, analyzer),
+                      hashing_embedder, analyzer, relevance=hashing_relevance)
+    regions = [RegionSpec("R1", "Kabupaten Lebak", ("izin usaha sulit dan berbelit di banyak "
+                                                    "kantor pelayanan perizinan daerah",),
+                          "Banten", contact="Bagian Organisasi Setda Kabupaten Lebak"),
+               RegionSpec("R2", "Kota Ambon", ("sampah rumah tangga menumpuk, perlu kompos",),
+                          "Maluku")]
+    innovators = [InnovatorSpec("I1", 2, "kipp-2014-surabaya-single-window"),
+                  InnovatorSpec("I2", 1, "kipp-2018-toss-klungkung")]
+    result = plan_forum(rec, regions, innovators,
+                        event=EventSettings(date(2027, 3, 1), venue="Aula Kantor Gubernur"))
+    agenda = next(p for p in write_outputs(result, tmp_path / "o") if p.name == "agenda.html")
+    context = chromium.new_context(viewport=PHONE, locale="id-ID")
+    try:
+        page = context.new_page()
+        page.goto(agenda.as_uri())
+        assert page.get_by_role("heading", name="Jadwal induk").is_visible()
+        assert "09:00-09:20" in page.content()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], f"the agenda is {width} px wide on a phone"
+        page.emulate_media(media="print")
+        breaks = page.evaluate("[...document.querySelectorAll('section.agenda')].map("
+                               "s => getComputedStyle(s).breakBefore)")
+        assert len(breaks) == 4 and set(breaks) == {"page"}  # 2 regions + 2 innovators
+    finally:
+        context.close()

@@ -10,7 +10,13 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from matcher.engine import Recommender
-from matcher.forum.build import ForumRules, InnovatorSpec, RegionSpec, plan_forum
+from matcher.forum.build import (
+    ForumInputError,
+    ForumRules,
+    InnovatorSpec,
+    RegionSpec,
+    plan_forum,
+)
 from matcher.forum.feasibility import ForumInfeasibleError
 from matcher.index import build_index, make_analyzer
 from service.cli import main
@@ -155,7 +161,8 @@ def test_cli_forum_plan(tmp_path, small_corpus):
                  "--model", "hashing", "--corpus", str(corpus), "--data-dir",
                  str(tmp_path / "d"), "--rounds"], out=out)
     assert code == 0, out.getvalue()
-    assert "round 1:" in out.getvalue() and (tmp_path / "o" / "agenda.html").is_file()
+    assert "round 1 (09:00-09:20):" in out.getvalue()
+    assert (tmp_path / "o" / "agenda.html").is_file()
 
 
 @pytest.fixture()
@@ -341,10 +348,120 @@ def test_regions_left_without_a_pair_are_listed_with_their_reason_everywhere(rec
     paths = {p.name: p for p in write_outputs(result, tmp_path / "out")}
     summary = json.loads(paths["summary.json"].read_text())
     assert {u["region_id"]: u["code"] for u in summary["unserved"]} == codes
-    sheet = load_workbook(paths["plan.xlsx"])["Tidak terlayani"]
-    listed = {row[0]: row[2] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    rows = list(load_workbook(paths["plan.xlsx"])["Tidak terlayani"].iter_rows(values_only=True))
+    col = {name: n for n, name in enumerate(rows[0])}
+    listed = {row[col["ID daerah"]]: row[col["Kode alasan"]] for row in rows[1:]}
     assert listed == codes
     html = paths["agenda.html"].read_text()
     assert "Daerah tanpa pasangan (2)" in html
     assert "kapasitas inovator yang cocok habis untuk daerah lain" in html
     assert "tidak ada inovator yang cukup cocok" in html
+
+
+def test_clock_times_and_rooms_follow_the_event_settings(rec, tmp_path):
+    from datetime import date, time
+
+    from matcher.forum.event import EventSettings
+
+    event = EventSettings(date(2027, 3, 1), time(8, 30), 15, 5, "Hotel Santika",
+                          ("Ruang Melati", "Ruang Mawar"))
+    regions = REGIONS + [RegionSpec("R4", "Kabupaten Bantul", ("kompos sampah organik",),
+                                    "Daerah Istimewa Yogyakarta", capacity=2)]
+    innovators = INNOVATORS + [InnovatorSpec("I4", 3, "kipp-2018-toss-klungkung")]
+    result = plan_forum(rec, regions, innovators, event=event)
+    data = json.loads(next(p for p in write_outputs(result, tmp_path / "o")
+                           if p.name == "summary.json").read_text())
+    assert data["event"]["venue"] == "Hotel Santika"
+    paths = {p.name: p for p in (tmp_path / "o").iterdir()}
+    rows = list(csv.DictReader(io.StringIO(paths["timetable.csv"].read_text())))
+    assert rows and len(rows) == len(result.plan.pairs)
+    for row in rows:
+        n = int(row["round"])
+        minutes = 8 * 60 + 30 + (n - 1) * 20
+        assert row["start"] == f"{minutes // 60:02d}:{minutes % 60:02d}"
+        assert row["date"] == "2027-03-01" and row["room"] in event.rooms
+    for who in ("region_id", "innovator_id"):
+        slots = [(r["round"], r[who]) for r in rows]
+        assert len(slots) == len(set(slots)), f"a {who} has two meetings in one slot"
+    rooms = [(r["round"], r["room"]) for r in rows]
+    assert len(rooms) == len(set(rooms)), "two meetings share a room in one slot"
+    html = paths["agenda.html"].read_text()
+    assert "01-03-2027 · Hotel Santika" in html and "08:30-08:45" in html
+    with pytest.raises(ForumInputError, match="3 tables per round but only 2 rooms"):
+        plan_forum(rec, regions, innovators, event=event, tables_per_round=3)
+
+
+def test_a_required_inadmissible_pair_is_forced_and_flagged_everywhere(rec, tmp_path):
+    forced = ("R1", "I2")  # a permit problem and a compost innovation
+    assert forced not in plan_forum(rec, REGIONS, INNOVATORS).problem.affinity
+    result = plan_forum(rec, REGIONS, INNOVATORS, ForumRules(required=frozenset({forced})))
+    assert forced in {m.pair for m in result.plan.pairs} and result.forced == {forced}
+    affinity = result.problem.affinity[forced]
+    assert 0.0 <= affinity < rec.relevance.manifest.threshold
+    paths = {p.name: p for p in write_outputs(result, tmp_path / "o")}
+    assert json.loads(paths["summary.json"].read_text())["forced"] == [list(forced)]
+    rows = list(csv.DictReader(io.StringIO(paths["timetable.csv"].read_text())))
+    assert {(r["region_id"], r["innovator_id"]) for r in rows if r["forced"] == "True"} == \
+        {forced}
+    sheet = list(load_workbook(paths["plan.xlsx"])["Jadwal"].iter_rows(values_only=True))
+    col = {name: n for n, name in enumerate(sheet[0])}
+    flagged = {(r[col["ID daerah"]], r[col["ID inovator"]]) for r in sheet[1:]
+               if r[col["Dipaksa panitia"]] == "ya"}
+    assert flagged == {forced}
+    assert "dipaksa panitia" in paths["agenda.html"].read_text()
+
+
+def test_workbook_is_ready_for_organisers(rec, tmp_path):
+    result = plan_forum(rec, REGIONS, INNOVATORS)
+    book = load_workbook(next(p for p in write_outputs(result, tmp_path / "o")
+                              if p.name == "plan.xlsx"))
+    for sheet in book.worksheets:
+        assert sheet.freeze_panes == "A2", sheet.title
+        assert sheet.auto_filter.ref and sheet.auto_filter.ref.startswith("A1:"), sheet.title
+        assert sheet.column_dimensions["A"].width >= 6
+        headers = [c.value for c in sheet[1]]
+        assert not any("_" in h for h in headers), f"{sheet.title}: {headers}"
+    headers = [c.value for c in book["Jadwal"][1]]
+    assert {"Sesi", "Mulai", "Daerah", "Inovator", "Tingkat kecocokan",
+            "Masalah daerah"} <= set(headers)
+    alternates = [c.value for c in book["Alternatif"][1]]
+    assert "Daerah" in alternates and "Inovator" in alternates
+    values = [c.value for row in book["Ringkasan"].iter_rows(min_row=2) for c in row]
+    assert not any(isinstance(v, str) and v.startswith("{") for v in values)
+    assert "Pertemuan per provinsi: Maluku" in values
+
+
+def test_contacts_are_read_and_shown_on_both_agendas(rec, tmp_path):
+    path = tmp_path / "regions.csv"
+    _write_csv(path, [{"id": "R2", "name": "Kota Ambon", "province": "Maluku",
+                       "problem": "sampah rumah tangga menumpuk, perlu kompos",
+                       "contact": "Bappeda Kota Ambon, 0911-000"},
+                      {"id": "R9", "name": "X", "province": "", "problem": "banjir",
+                       "contact": "x" * 201}])
+    with pytest.raises(ForumFileError, match="row 3, column 'contact': is 201 characters"):
+        read_regions(path)
+    _write_csv(path, [{"id": "R2", "name": "Kota Ambon", "province": "Maluku",
+                       "problem": "sampah rumah tangga menumpuk, perlu kompos",
+                       "contact": "Bappeda Kota Ambon, 0911-000"}])
+    innovators = [InnovatorSpec("I2", 1, "kipp-2018-toss-klungkung", contact="DLH Klungkung")]
+    result = plan_forum(rec, read_regions(path), innovators)
+    html = next(p for p in write_outputs(result, tmp_path / "o")
+                if p.name == "agenda.html").read_text()
+    assert "Agenda daerah: Kota Ambon (Bappeda Kota Ambon, 0911-000)" in html
+    assert "DLH Klungkung" in html
+    assert "sampah rumah tangga menumpuk, perlu kompos" in html  # on the innovator's agenda
+
+
+def test_api_plans_with_event_settings_and_contacts(api):
+    body = _forum([{"id": "R1", "problems": ["sampah rumah tangga menumpuk"],
+                    "contact": "Bappeda"}])
+    body["event"] = {"date": "2027-03-01", "start": "13:00", "slot_minutes": 30,
+                     "break_minutes": 0, "venue": "Aula", "rooms": ["Meja Biru"]}
+    response = api.post("/v1/forum/plans", json=body)
+    assert response.status_code == 200, response.text
+    [pair] = response.json()["pairs"]
+    assert (pair["start"], pair["end"], pair["room"]) == ("13:00", "13:30", "Meja Biru")
+    assert pair["region_contact"] == "Bappeda" and pair["level"]
+    body["event"]["start"] = "25:00"
+    response = api.post("/v1/forum/plans", json=body)
+    assert response.status_code == 422 and "HH:MM" in response.json()["error"]["message"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import threading
 import time
 from typing import Annotated, Any, Literal
@@ -27,6 +28,13 @@ from matcher.forum.build import (
     InnovatorSpec,
     RegionSpec,
     plan_forum,
+)
+from matcher.forum.event import (
+    MAX_BREAK_MINUTES,
+    MAX_ROOMS,
+    MAX_SLOT_MINUTES,
+    EventSettings,
+    parse_clock,
 )
 from matcher.forum.feasibility import ForumInfeasibleError
 from matcher.live import LiveEngine
@@ -59,6 +67,7 @@ class RegionIn(_In):
     sectors: list[Annotated[str, Field(max_length=60)]] = Field(default_factory=list,
                                                                 max_length=21)
     problems: list[str] = Field(min_length=1, max_length=10)  # length: max_query_chars
+    contact: str = Field(default="", max_length=200, description="shown on the agendas")
 
     @field_validator("province")
     @classmethod
@@ -85,6 +94,26 @@ class InnovatorIn(_In):
     name: str = Field(default="", max_length=200)
     capacity: StrictInt = Field(default=1, ge=1, le=100)
     home_region_id: str | None = Field(default=None, max_length=100)
+    contact: str = Field(default="", max_length=200, description="shown on the agendas")
+
+
+class EventIn(_In):
+    """When and where the meetings happen (clock times and rooms on every agenda)."""
+
+    date: dt.date | None = Field(default=None, description="YYYY-MM-DD")
+    start: str = Field(default="09:00", pattern=r"^\d{2}:\d{2}$",
+                       description="first meeting, HH:MM (24-hour)")
+    slot_minutes: StrictInt = Field(default=20, ge=5, le=MAX_SLOT_MINUTES)
+    break_minutes: StrictInt = Field(default=5, ge=0, le=MAX_BREAK_MINUTES)
+    venue: str = Field(default="", max_length=200)
+    rooms: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list, max_length=MAX_ROOMS,
+        description="room or table names; table n meets in rooms[n - 1]")
+
+    def settings(self) -> EventSettings:
+        """The planner's frozen settings (ValueError when the clock time is impossible)."""
+        return EventSettings(self.date, parse_clock(self.start), self.slot_minutes,
+                             self.break_minutes, self.venue, tuple(self.rooms))
 
 
 class ConstraintsIn(_In):
@@ -103,6 +132,7 @@ class ForumPlanRequest(_In):
     constraints: ConstraintsIn = Field(default_factory=ConstraintsIn)
     mode: Literal["fair", "total"] = "fair"
     tables_per_round: StrictInt | None = Field(default=None, ge=1)
+    event: EventIn = Field(default_factory=EventIn)
     deadline_seconds: StrictFloat | None = Field(
         default=None, gt=0, description="stop planning after this long (at most the "
                                          "server's forum_deadline_seconds)")
@@ -122,7 +152,7 @@ def _innovator(n: int, spec: InnovatorIn) -> InnovatorSpec:
         raise ApiError(422, "invalid_innovator", f"innovators[{n}]: give innovation_id or an "
                        "inline innovation")
     return InnovatorSpec(spec.id, spec.capacity, spec.innovation_id, inline, spec.name,
-                         spec.home_region_id)
+                         spec.home_region_id, spec.contact)
 
 
 def check_problems(request: ForumPlanRequest, config: ServiceConfig) -> None:
@@ -190,7 +220,7 @@ async def forum_plan(body: ForumPlanRequest, http: Request,
 def _plan(request: ForumPlanRequest, engine: LiveEngine, deadline: float,
           cancelled) -> dict[str, Any]:
     regions = [RegionSpec(r.id, r.name or r.id, tuple(r.problems), r.province, r.level,
-                          r.capacity, tuple(r.sectors)) for r in request.regions]
+                          r.capacity, tuple(r.sectors), r.contact) for r in request.regions]
     innovators = [_innovator(n, s) for n, s in enumerate(request.innovators)]
     c = request.constraints
     rules = ForumRules(frozenset(map(tuple, c.forbidden)), frozenset(map(tuple, c.required)),
@@ -198,6 +228,7 @@ def _plan(request: ForumPlanRequest, engine: LiveEngine, deadline: float,
     try:
         result = plan_forum(engine.current(), regions, innovators, rules, mode=request.mode,
                             tables_per_round=request.tables_per_round,
+                            event=request.event.settings(),
                             cache=engine.embedding_cache, deadline=deadline,
                             cancelled=cancelled)
     except PlanningStopped as exc:
