@@ -118,10 +118,12 @@ def reliability(runs: Sequence[QueryRun], bins: int = 10, top: int | None = None
 
 def run_evaluation(rec: Recommender, splits: Mapping[str, Sequence[EvalQuery]], *,
                    others: Mapping[str, Recommender] | None = None,
-                   report_split: str = "test") -> EvalReport:
-    """Every channel, RRF, convex fusion and the relevance model on every split."""
+                   report_split: str = "test", progress: bool = False) -> EvalReport:
+    """Every channel, RRF, convex fusion and the relevance model on every split (with a
+    progress bar per split on stderr when `progress`)."""
     report = EvalReport(rec.embedder.name)
-    runs = {split: prepare(rec, queries) for split, queries in splits.items()}
+    runs = {split: prepare(rec, queries, progress=split if progress else None)
+            for split, queries in splits.items()}
     convex = rec.fusion
     rrf = FusionParams("rrf", 0.5, 0.5, rrf_k=60, prior_weight=0.0)
     for split, queries in splits.items():
@@ -136,7 +138,8 @@ def run_evaluation(rec: Recommender, splits: Mapping[str, Sequence[EvalQuery]], 
             "RRF (k=60)": hybrid_rankings(rec, r, rrf),
             "convex fusion (previous default)": hybrid_rankings(rec, r, convex)}
         for name, other in (others or {}).items():
-            other_runs = prepare(other, queries)
+            other_runs = prepare(other, queries,
+                                 progress=f"{split}, {name}" if progress else None)
             systems[f"dense {name}"] = [x.dense_ranking for x in other_runs]
         if rec.calibrated:
             systems["relevance model"] = relevance_rankings(rec, r)

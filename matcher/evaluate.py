@@ -173,12 +173,16 @@ class QueryRun:
         return float(self.probs.max())
 
 
-def prepare(rec: Recommender, queries: Sequence[EvalQuery], depth: int = 100
-            ) -> list[QueryRun]:
-    """Encode all queries in one batch and collect every channel's output."""
+def prepare(rec: Recommender, queries: Sequence[EvalQuery], depth: int = 100, *,
+            progress: str | None = None) -> list[QueryRun]:
+    """Encode all queries in one batch and collect every channel's output (with a progress
+    bar on stderr labelled `progress`, when given)."""
+    from tqdm.auto import tqdm
+
     vectors = rec.embedder.encode_queries([q.text for q in queries]) if queries else []
     runs = []
-    for query, vector in zip(queries, vectors, strict=True):
+    for query, vector in tqdm(list(zip(queries, vectors, strict=True)), desc=progress,
+                              unit="query", disable=progress is None, leave=False):
         terms, stems = rec.query_stems(query.text)
         accepted = rec.accepts(query.text, terms) and not rec.off_domain(vector)
         cands = rec.candidates_for(vector, stems, None, rec.candidates,

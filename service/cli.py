@@ -245,33 +245,48 @@ def build_parser() -> argparse.ArgumentParser:
     filters.add_argument("--level", action="append", help="desa, kecamatan, kabupaten, kota, "
                          "provinsi, kementerian-lembaga (repeatable)")
     filters.add_argument("--min-tier", help="unpsa, kipp-top, kipp-top99, iga, lainnya")
-    filters.add_argument("--year-from", type=int)
-    filters.add_argument("--year-to", type=int)
+    filters.add_argument("--year-from", type=int, help="only innovations awarded in or after "
+                         "this year")
+    filters.add_argument("--year-to", type=int, help="only innovations awarded in or before "
+                         "this year")
     filters.add_argument("--exclude-region", help="your own region, e.g. 'Kabupaten Sragen'")
     filters.add_argument("-k", type=int, help="number of results (default 10)")
     filters.add_argument("--json", action="store_true", help="JSON output")
 
     parser = argparse.ArgumentParser(prog="replika", description="Find proven public-service "
-                                     "innovations a region can replicate.")
-    parser.add_argument("-v", "--verbose", action="store_true")
+                                     "innovations a region can replicate.",
+                                     epilog="example: replika recommend \"izin usaha berbelit\"; "
+                                            "'replika COMMAND --help' for each command")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="log what the engine does (index builds, store catch-up)")
     sub = parser.add_subparsers(dest="command", required=True)
-    index = sub.add_parser("index", help="manage the search index")
+    index = sub.add_parser("index", help="manage the search index",
+                           epilog="example: replika index build --kind flat")
     index_sub = index.add_subparsers(dest="index_command", required=True)
-    build = index_sub.add_parser("build", parents=[common], help="build the index")
-    build.add_argument("--kind", choices=["auto", "flat", "ivf"])
+    build = index_sub.add_parser("build", parents=[common], help="build the index",
+                                 epilog="example: replika index build --rebuild")
+    build.add_argument("--kind", choices=["auto", "flat", "ivf"],
+                       help="FAISS index: flat (exact), ivf (approximate, for large corpora) "
+                            "or auto (default: flat up to the exact-search limit)")
     build.set_defaults(func=cmd_index_build)
     rec = sub.add_parser("recommend", parents=[common, filters],
-                         help="recommend innovations for a problem statement")
+                         help="recommend innovations for a problem statement",
+                         epilog="examples:\n  replika recommend \"warga desa harus ke kota "
+                                "untuk mengurus akta kelahiran\" --province \"Jawa Timur\"\n"
+                                "  replika recommend --batch problems.jsonl --out answers.jsonl",
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
     rec.add_argument("text", nargs="?", help="the problem statement")
     rec.add_argument("--batch", type=Path, help='JSONL file of {"id": ..., "text": ...}')
     rec.add_argument("--out", type=Path, help="write batch output here instead of stdout")
     rec.set_defaults(func=cmd_recommend)
     sim = sub.add_parser("similar", parents=[common, filters],
-                         help="innovations similar to one innovation id")
-    sim.add_argument("id")
+                         help="innovations similar to one innovation id",
+                         epilog="example: replika similar kipp-2018-toss-klungkung -k 5")
+    sim.add_argument("id", help="an innovation id (an id merged into another still works)")
     sim.set_defaults(func=cmd_similar)
     add_eval_commands(sub, common)
-    serve = sub.add_parser("serve", parents=[common], help="serve the HTTP API and web page")
+    serve = sub.add_parser("serve", parents=[common], help="serve the HTTP API and web page",
+                           epilog="example: REPLIKA_API_KEY=secret replika serve --port 8000")
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1) [REPLIKA_HOST]")
     serve.add_argument("--port", type=int, help="port (default 8000) [REPLIKA_PORT]")
     serve.add_argument("--workers", type=int, default=1,
@@ -281,14 +296,29 @@ def build_parser() -> argparse.ArgumentParser:
                        help="query encoder instances per worker, used in parallel (default: "
                             "cores / workers) [REPLIKA_ENCODERS]")
     serve.set_defaults(func=cmd_serve)
-    forum = sub.add_parser("forum", help="replication forum pairing")
+    forum = sub.add_parser("forum", help="replication forum pairing",
+                           epilog="example: replika forum plan regions.csv innovators.csv "
+                                  "--out agenda")
     forum_sub = forum.add_subparsers(dest="forum_command", required=True)
-    plan = forum_sub.add_parser("plan", parents=[common],
-                                help="pair regions with innovators and schedule meetings")
+    plan = forum_sub.add_parser(
+        "plan", parents=[common], help="pair regions with innovators and schedule meetings",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="files (CSV, XLSX or JSON; one row per participant):\n"
+               "  regions:     id, name, province, level, capacity, sectors (a|b), problem,\n"
+               "               problem_2, ..., contact\n"
+               "  innovators:  id, innovation_id (or inline title, problem, solution, ...),\n"
+               "               name, capacity, home_region_id, contact\n"
+               "  constraints: kind (forbid|require), region_id, innovator_id\n"
+               "example:\n"
+               "  replika forum plan examples/forum/regions.csv examples/forum/innovators.csv \\\n"
+               "      --constraints examples/forum/constraints.csv --out agenda \\\n"
+               "      --date 2027-03-01 --start 09:00 --slot-minutes 20 --rooms 'A|B|C'")
     plan.add_argument("regions", type=Path, help="regions (.csv, .xlsx or .json)")
     plan.add_argument("innovators", type=Path, help="innovators (.csv, .xlsx or .json)")
     plan.add_argument("--out", type=Path, required=True, help="folder for the agendas")
-    plan.add_argument("--mode", choices=["fair", "total"], default="fair")
+    plan.add_argument("--mode", choices=["fair", "total"], default="fair",
+                      help="fair (default): the worst-served region first, then the total; "
+                           "total: the largest summed affinity")
     plan.add_argument("--constraints", type=Path,
                       help="file with columns kind (forbid|require), region_id, innovator_id")
     plan.add_argument("--province-quota", type=int,

@@ -9,6 +9,7 @@ from typing import TextIO
 
 import numpy as np
 
+from matcher.relevance import LEARNERS
 from service.config import load_settings
 
 EVAL_DIR = Path(__file__).resolve().parents[1] / "eval"
@@ -125,7 +126,7 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
             "model": name, "corpus_path": settings.corpus_path, "data_dir": settings.data_dir,
             "rebuild": True}), with_relevance=False)
     print(f"evaluating {sum(len(v) for v in splits.values())} queries", file=out)
-    report = run_evaluation(rec, splits, others=others)
+    report = run_evaluation(rec, splits, others=others, progress=args.progress)
     folder = settings.relevance_path or default_relevance_dir(settings.model_slug)
     fit_path = folder / "fit_report.json"
     fit = json.loads(fit_path.read_text(encoding="utf-8")) if fit_path.is_file() else {}
@@ -167,14 +168,18 @@ def add_commands(sub, common: argparse.ArgumentParser) -> None:
                     "packaged one for the model)")
     ev.add_argument("--out", type=Path, help="Markdown file whose generated block to "
                     "replace (reliability.png is written beside it)")
+    ev.add_argument("--no-progress", dest="progress", action="store_false",
+                    help="no progress bars on stderr")
     ev.set_defaults(func=cmd_eval)
-    rel = sub.add_parser("relevance", help="the calibrated relevance model")
+    rel = sub.add_parser("relevance", help="the calibrated relevance model",
+                         epilog="example: replika relevance fit --model hashing")
     rel_sub = rel.add_subparsers(dest="relevance_command", required=True)
     fit = rel_sub.add_parser("fit", parents=[common, splits],
                              help="fit the relevance model and its no-match threshold",
                              epilog="example: replika relevance fit --alpha 0.05")
-    fit.add_argument("--learner", choices=["auto", "logistic", "trees"], default="auto",
-                     help="auto: the best grouped-CV MRR")
+    fit.add_argument("--learner", choices=["auto", *LEARNERS], default="auto",
+                     help="auto (default): the best grouped-CV MRR, the simpler on a tie; "
+                          "blend needs LightGBM (pip install 'replika[fit]')")
     fit.add_argument("--alpha", type=float, default=0.05,
                      help="most answerable queries the no-match threshold may withhold")
     fit.add_argument("--out", type=Path, help="folder to write (default: the packaged one)")

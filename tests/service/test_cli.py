@@ -172,3 +172,24 @@ def test_cli_forum_plan_pairs_an_innovation_written_through_the_api(tmp_path, sm
                  "--model", "hashing", "--data-dir", str(data)], out=out)
     assert code == 0, out.getvalue()
     assert out.getvalue().startswith("1 pairs for 1/1 regions")
+
+
+def test_every_option_has_help_and_every_command_an_example():
+    import argparse
+
+    from service.cli import build_parser
+
+    missing: list[str] = []
+
+    def walk(parser: argparse.ArgumentParser, name: str) -> None:
+        if not parser.epilog or "example" not in parser.epilog:
+            missing.append(f"{name}: no example")
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub, child in action.choices.items():
+                    walk(child, f"{name} {sub}")
+            elif not action.help and action.dest != "help":
+                missing.append(f"{name} {'/'.join(action.option_strings) or action.dest}")
+
+    walk(build_parser(), "replika")
+    assert not missing, missing
