@@ -178,7 +178,10 @@ class StatsOut(BaseModel):
     by_sector: dict[str, int]
     by_province: dict[str, int]
     by_award_tier: dict[str, int]
-    replications: int
+    replications: int = Field(description="known replications, one per innovation, region "
+                                          "and stage: named by the catalogue's sources or "
+                                          "recorded in /v1/replications")
+    replications_from_sources: int = Field(description="of those, named by the sources")
     replications_by_stage: dict[str, int]
     interests: dict[str, int] = Field(description="public statements of interest: "
                                       "'unconfirmed' and 'confirmed' (then also counted "

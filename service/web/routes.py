@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
+from corpus.adoption import adoptions
 from corpus.awards import TIER_LABEL, TIER_RANK, AwardTier
 from corpus.interests import DuplicateInterestError, InterestIn
 from corpus.loader import Corpus
@@ -163,7 +164,7 @@ def _innovation(request: Request, engine: LiveEngine, item: Innovation, *,
 def stats_page(request: Request, engine: LiveEngine = Depends(get_engine)) -> HTMLResponse:
     """Charts of what exists and where, replications by stage, and unmet demand."""
     corpus = engine.current().corpus
-    replications = engine.store.replications()
+    replications = adoptions(corpus, engine.store.replications())
     demand = request.app.state.demand
     by_province = Counter(r.province for r in corpus if r.province)
     charts = [
@@ -173,7 +174,7 @@ def stats_page(request: Request, engine: LiveEngine = Depends(get_engine)) -> HT
             Counter(r.award_tier.value for r in corpus), TIER_LABELS)},
         {"title": "Inovasi per provinsi asal", "bars": bars(by_province)},
         {"title": "Replikasi per tahap", "bars": bars(
-            Counter(r.stage.value for r in replications), STAGE_LABELS),
+            Counter(r.stage for r in replications), STAGE_LABELS),
          "empty": "Belum ada catatan replikasi."},
         {"title": "Kebutuhan yang belum terjawab (pencarian tanpa hasil, per sektor)",
          "bars": bars(demand.by_sector(), SECTOR_LABELS),

@@ -1193,3 +1193,23 @@ def test_web_filters_for_award_year_and_own_region_are_kept_in_the_url(client, s
     assert f'value="{own.region}"' in searched.text  # remembered for the next search
     bad = client.get("/", params={"tier": "emas"})
     assert bad.status_code == 422 and "Pilihan filter tidak dikenal" in bad.text
+
+
+def test_stats_count_source_named_adopters_and_records_once(client):
+    body = {"title": "Layanan Uji Adopsi", "level": "kabupaten", "problem": "Antrean panjang.",
+            "solution": "Layanan daring.",
+            "adopters": [{"region": "Kabupaten Bantul", "province": "DI Yogyakarta",
+                          "stage": "implemented", "source": "https://example.go.id/a"}]}
+    assert client.put("/v1/innovations/adopsi-uji", json=body, headers=AUTH).status_code in \
+        (200, 201)
+    before = client.get("/v1/stats").json()
+    assert before["replications_from_sources"] >= 1
+    for region, stage in (("kabupaten bantul", "implemented"), ("Kota Solo", "implemented")):
+        response = client.post("/v1/replications", headers=AUTH, json={
+            "innovation_id": "adopsi-uji", "region": region, "stage": stage})
+        assert response.status_code == 201, response.text
+    after = client.get("/v1/stats").json()
+    assert after["replications"] == before["replications"] + 1  # Bantul was already known
+    assert after["replications_from_sources"] == before["replications_from_sources"]
+    page = client.get("/statistik").text
+    assert f"{after['replications']}" in page

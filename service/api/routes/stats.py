@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from corpus.adoption import FROM_SOURCES, adoptions
 from corpus.store import StoreUnavailableError
 from matcher.live import LiveEngine
 from service.api.deps import get_engine, reject_unknown_query
@@ -23,14 +24,15 @@ router = APIRouter(tags=["stats"],
 def stats(request: Request, engine: LiveEngine = Depends(get_engine)) -> StatsOut:
     """Counts by sector, province, award tier and replication stage."""
     corpus = engine.current().corpus
-    replications = engine.store.replications()
+    replications = adoptions(corpus, engine.store.replications())
     return StatsOut(
         innovations=len(corpus),
         by_sector=dict(Counter(r.sector for r in corpus).most_common()),
         by_province=dict(Counter(r.province or "(nasional)" for r in corpus).most_common()),
         by_award_tier=dict(Counter(r.award_tier.value for r in corpus).most_common()),
         replications=len(replications),
-        replications_by_stage=dict(Counter(r.stage.value for r in replications).most_common()),
+        replications_from_sources=sum(r.origin == FROM_SOURCES for r in replications),
+        replications_by_stage=dict(Counter(r.stage for r in replications).most_common()),
         interests=request.app.state.interests.counts())
 
 
