@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-import threading
 
 from corpus.jobs import Jobs
 from matcher.live import LiveEngine
+from matcher.worker import Worker
 
 log = logging.getLogger(__name__)
 BATCH = 200  # innovations per committed batch
@@ -20,37 +20,25 @@ class JobRunner:
         self.engine = engine
         self.jobs = Jobs(engine.store)
         self.batch = batch
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._worker = Worker("replika-jobs", self._drain)
 
     def start(self) -> None:
         """Start the worker; unfinished jobs from before a restart are resumed."""
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._loop, name="replika-jobs",
-                                            daemon=True)
-            self._thread.start()
-        self._wake.set()
+        self._worker.wake()
 
     def notify(self) -> None:
         """A job was submitted."""
-        self._wake.set()
+        self._worker.wake()
 
     def stop(self, timeout: float = 30) -> None:
         """Stop after the batch in progress."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        self._worker.stop(timeout)
 
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            self._wake.wait()
-            self._wake.clear()
-            for job_id in self.jobs.pending():
-                if self._stop.is_set():
-                    return
-                self.run(job_id)
+    def _drain(self) -> None:
+        for job_id in self.jobs.pending():
+            if self._worker.stopping:
+                return
+            self.run(job_id)
 
     def run(self, job_id: str) -> None:
         """Apply a job's remaining batches."""
@@ -58,7 +46,7 @@ class JobRunner:
         try:
             records = self.jobs.records(job_id)
             for start in range(job.done, len(records), self.batch):
-                if self._stop.is_set():
+                if self._worker.stopping:
                     return
                 batch = records[start:start + self.batch]
                 done = start + len(batch)

@@ -36,6 +36,7 @@ from matcher.session import (
     open_relevance,
 )
 from matcher.text import Analyzer
+from matcher.worker import Worker
 from models import Embedder, create_embedder
 from models.cache import EmbeddingCache
 from models.pool import EmbedderPool
@@ -86,9 +87,7 @@ class LiveEngine:
         self._gate = LanguageGate()
         self._cache = embedding_cache(settings, self.embedder.dim)
         self._saved_generation = -1
-        self._dirty = threading.Event()
-        self._stop = threading.Event()
-        self._saver: threading.Thread | None = None
+        self._saver = Worker("replika-saver", self._save_settled)
 
     @property
     def ingest_embedder(self) -> Embedder:
@@ -239,22 +238,14 @@ class LiveEngine:
     # saving the derived index ---------------------------------------------------------
 
     def _schedule_save(self) -> None:
-        if self._saver is None:
-            self._saver = threading.Thread(target=self._save_loop, name="replika-saver",
-                                           daemon=True)
-            self._saver.start()
-        self._dirty.set()
+        self._saver.wake()
 
-    def _save_loop(self) -> None:
-        while not self._stop.is_set():
-            self._dirty.wait()
-            if self._stop.is_set():
-                break
-            # Let a burst of writes settle, then save once.
-            while self._dirty.is_set() and not self._stop.is_set():
-                self._dirty.clear()
-                self._stop.wait(SAVE_DELAY)
-            self.flush()
+    def _save_settled(self) -> None:
+        # Let a burst of writes settle, then save once.
+        self._saver.pause(SAVE_DELAY)
+        while self._saver.woken_again() and not self._saver.stopping:
+            self._saver.pause(SAVE_DELAY)
+        self.flush()
 
     def flush(self) -> None:
         """Save the current index and the embedding cache now (unless already saved)."""
@@ -271,10 +262,7 @@ class LiveEngine:
 
     def close(self) -> None:
         """Stop the background saver, save what is pending and close the store."""
-        self._stop.set()
-        self._dirty.set()
-        if self._saver is not None:
-            self._saver.join(timeout=60)
+        self._saver.stop(timeout=60)
         self.flush()
         self.store.close()
 
