@@ -22,7 +22,7 @@ from matcher.filters import Filters
 from matcher.gate import LanguageGate
 from matcher.hybrid import FusionParams, apply_prior, hybrid, proven_prior
 from matcher.index import ReplikaIndex
-from matcher.relevance import RelevanceModel, level
+from matcher.relevance import RelevanceModel, level, tie_level
 from matcher.results import ChannelScore, Recommendation, RecommendationSet
 from matcher.text import Analyzer, Term
 from models.base import Embedder
@@ -69,11 +69,10 @@ def rank_candidates(cands: Candidates, fusion: FusionParams, priors: np.ndarray
 
 
 def relevance_order(ids: Sequence[str], probs: np.ndarray, priors: np.ndarray) -> np.ndarray:
-    """Candidate positions by calibrated probability (to three decimals), then the proven
-    prior, then the exact probability, then id: the prior only breaks ties, since adding it
-    did not help relevance on the training queries (docs/evaluation.md), and near 1 the
-    exact probability still tells apart what three decimals cannot."""
-    return np.lexsort((np.array(ids), -probs, -priors, -np.round(probs, 3)))
+    """Candidate positions by calibrated probability (tied at relevance.tie_level), then
+    the proven prior, then the exact probability, then id: the prior only breaks ties, since
+    adding it did not help relevance on the training queries (docs/evaluation.md)."""
+    return np.lexsort((np.array(ids), -probs, -priors, -tie_level(probs)))
 
 
 class _DocFreq:

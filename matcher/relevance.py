@@ -112,6 +112,14 @@ class RelevanceModel:
                                  "'replika relevance fit'")
 
 
+def tie_level(probabilities: np.ndarray) -> np.ndarray:
+    """The level at which probabilities count as tied: their log-odds to two decimals (a
+    probability step of 0.0025 at 0.5, far finer near 0 and 1, where three decimals of
+    probability would tie 0.9995 with 0.99999)."""
+    p = np.clip(np.asarray(probabilities, dtype=np.float64), 1e-12, 1 - 1e-12)
+    return np.round(np.log(p / (1 - p)), 2)
+
+
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """The logistic function (the Platt map's shape)."""
     return 1.0 / (1.0 + np.exp(-x))

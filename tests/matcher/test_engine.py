@@ -246,12 +246,12 @@ def test_similar_unknown_id_raises(small_rec):
         small_rec.similar("no-such-id")
 
 
-def test_relevance_order_rounds_then_prior_then_exact_probability():
+def test_relevance_order_ties_on_log_odds_then_prior_then_exact_probability():
     import numpy as np
 
     from matcher.engine import relevance_order
 
-    ids = ["a", "b", "c", "d"]
-    probs = np.array([0.99961, 0.99990, 0.40000, 0.99955])  # a, b, d equal to 3 decimals
-    priors = np.array([0.0, 0.0, 0.9, 0.5])
-    assert [ids[n] for n in relevance_order(ids, probs, priors)] == ["d", "b", "a", "c"]
+    ids = ["a", "b", "c", "d", "e"]
+    probs = np.array([0.5000, 0.5010, 0.4000, 0.99951, 0.99999])  # a and b tie
+    priors = np.array([0.0, 0.5, 0.9, 0.9, 0.0])
+    assert [ids[n] for n in relevance_order(ids, probs, priors)] == ["e", "d", "b", "a", "c"]
