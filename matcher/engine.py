@@ -161,6 +161,7 @@ class Recommender:
         self._str_id = index.str_ids
         self._recorded = recorded_replications or {}
         self._prior_memo: dict[str, float] = {}
+        self._words_memo: dict[str, int] = {}  # body words per record, counted when first met
         # Nothing here is proportional to the corpus: a write builds a new Recommender.
         self._df = _DocFreq(index.lexical)
         self.informative = Informative(index.lexical.df, index.lexical.doc_count)
@@ -289,7 +290,7 @@ class Recommender:
             lexical=cands.lexical, dense_ranks=cands.dense_ranks,
             lexical_ranks=cands.lexical_ranks, coverage=share, matched=matched,
             missing_idf=missing,
-            body_words=np.array([r.body_words for r in records], dtype=np.float64),
+            body_words=np.array([self._body_words(r) for r in records], dtype=np.float64),
             has_problem=np.array([bool(r.problem) for r in records]),
             has_solution=np.array([bool(r.solution) for r in records]),
             sector_p=np.array([sectors.get(r.sector, 0.0) for r in records]),
@@ -297,6 +298,12 @@ class Recommender:
             lang_en=cands.lang == "en", query_terms=len(base),
             query_known=known / len(base) if base else 0.0, centroid=self._centroid,
             depth=cands.depth)
+
+    def _body_words(self, record) -> int:
+        words = self._words_memo.get(record.id)
+        if words is None:
+            words = self._words_memo[record.id] = record.body_words
+        return words
 
     def probabilities(self, vector: np.ndarray, stems: Sequence[str], cands: Candidates
                       ) -> np.ndarray:

@@ -93,11 +93,6 @@ def _lead(v: np.ndarray) -> np.ndarray:
     return (v - others_best) / top2[1]
 
 
-def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    shared = len(a & b)
-    return shared / max(1, len(a) + len(b) - shared)
-
-
 def neighbour_features(convex: np.ndarray, vectors: np.ndarray,
                        tokens: Sequence[Collection[str]], sectors: Sequence[str],
                        k: int = NEIGHBOURS) -> dict[str, np.ndarray]:
@@ -107,9 +102,10 @@ def neighbour_features(convex: np.ndarray, vectors: np.ndarray,
     others = np.arange(n)[:, None] != top[None, :]  # (n, k): False where it is itself
     count = np.maximum(others.sum(axis=1), 1)
     cos = vectors @ vectors[top].T
-    sets = [frozenset(t) for t in tokens]
-    jac = np.array([[_jaccard(sets[i], sets[t]) for t in top] for i in range(n)]).reshape(
-        n, len(top))
+    sets = [t if isinstance(t, frozenset) else frozenset(t) for t in tokens]
+    tops = [(sets[t], len(sets[t])) for t in top]
+    jac = np.array([[(shared := len(a & b)) / max(1, len(a) + size - shared)
+                     for b, size in tops] for a in sets]).reshape(n, len(top))
     same = np.array([[sectors[i] == sectors[t] for t in top] for i in range(n)], dtype=bool)
     return {"nbr_cos": (cos * others).sum(axis=1) / count,
             "nbr_cos_max": np.where(others, cos, -1.0).max(axis=1),
@@ -183,12 +179,12 @@ def coverage(idf: Mapping[str, float], informative: Collection[str],
     share, count, missing = np.zeros(len(docs)), np.zeros(len(docs)), np.zeros(len(docs))
     if not total:
         return share, count, missing
+    telling = {s for s in idf if s in informative}  # asked once per query, not per document
     for i, doc in enumerate(docs):
         found = [s for s in idf if s in doc]
         share[i] = sum(idf[s] for s in found) / total
-        count[i] = sum(s in informative for s in found)
-        missing[i] = max((w for s, w in idf.items() if s not in doc and s in informative),
-                         default=0.0)
+        count[i] = sum(s in telling for s in found)
+        missing[i] = max((idf[s] for s in telling if s not in doc), default=0.0)
     return share, count, missing
 
 

@@ -141,14 +141,21 @@ def learner_scores(learner: str, z: np.ndarray, weights: np.ndarray | None, bias
 
 def tree_scores(trees: Mapping[str, np.ndarray], z: np.ndarray) -> np.ndarray:
     """Sum of leaf values of every tree for each row (all trees walked at once)."""
+    leaf = trees["leaf"]
+    here = np.arange(len(leaf))
+    # A leaf is its own child on both sides, so every row simply takes `depth` steps.
+    left = np.where(leaf, here, trees["left"])
+    right = np.where(leaf, here, trees["right"])
     feature, threshold = trees["feature"], trees["threshold"]
-    left, right, leaf, value = trees["left"], trees["right"], trees["leaf"], trees["value"]
+    z = np.ascontiguousarray(z, dtype=np.float64)
+    width = z.shape[1] if z.ndim == 2 else 0
     node = np.broadcast_to(trees["roots"], (len(z), len(trees["roots"]))).copy()
-    rows = np.arange(len(z))[:, None]
+    offset = (np.arange(len(z)) * width)[:, None]
+    flat = z.ravel()
     for _ in range(int(trees["depth"][0])):
-        go_left = z[rows, feature[node]] <= threshold[node]
-        node = np.where(leaf[node], node, np.where(go_left, left[node], right[node]))
-    return trees["baseline"][0] + value[node].sum(axis=1)
+        go_left = flat[offset + feature[node]] <= threshold[node]
+        node = np.where(go_left, left[node], right[node])
+    return trees["baseline"][0] + trees["value"][node].sum(axis=1)
 
 
 def default_relevance_dir(model_slug: str) -> Path:
