@@ -15,6 +15,7 @@ from corpus.loader import CorpusError, json_lines
 from matcher.config import Settings
 from matcher.filters import Filters
 from matcher.index import IndexMismatchError, IndexMissingError
+from matcher.lambdarank import FitDependencyError
 from models.registry import UnknownEmbedderError
 from models.st import ModelLoadError
 from service.cli_eval import add_commands as add_eval_commands
@@ -195,7 +196,7 @@ def cmd_forum_plan(args: argparse.Namespace, out: TextIO) -> int:
     rules = read_rules(args.constraints, args.province_quota)
     event = EventSettings(parse_date(args.date) if args.date else None,
                           parse_clock(args.start), args.slot_minutes, args.break_minutes,
-                          args.venue, tuple(r for r in args.rooms.split("|") if r.strip()))
+                          args.venue, tuple(args.rooms.split("|")) if args.rooms else ())
     result = plan_forum(rec, regions, innovators, rules, mode=args.mode,
                         tables_per_round=args.tables, event=event,
                         cache=engine.embedding_cache)
@@ -355,7 +356,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
     try:
         return args.func(args, out)
     except (UsageError, CorpusError, IndexMismatchError, IndexMissingError,
-            UnknownEmbedderError, ModelLoadError, ValueError, KeyError, OSError) as exc:
+            UnknownEmbedderError, ModelLoadError, FitDependencyError, ValueError, KeyError,
+            OSError) as exc:
         # ForumFileError and ForumInfeasibleError are ValueErrors that list every cause;
         # OSError covers missing, unreadable and directory paths (the message names them).
         print(f"replika: error: {exc}", file=sys.stderr)

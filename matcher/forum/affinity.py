@@ -88,15 +88,23 @@ FORCED_NOTE = "dipaksa panitia: di bawah ambang kecocokan"
 
 
 def forced_affinities(rec: Recommender, statements: Mapping[str, Sequence[str]],
-                      pairs: Mapping[Pair, str]) -> dict[Pair, Scored]:
-    """Affinity of pairs an organiser requires although they are not admissible: the best
+                      pairs: Mapping[Pair, str], *,
+                      stop: Callable[[], str | None] = lambda: None) -> dict[Pair, Scored]:
+    """Probability of pairs an organiser requires although they are not admissible: the best
     calibrated probability over the region's statements, however deep the innovation ranks.
 
-    `pairs` maps (region_id, innovator_id) to the innovator's innovation id."""
+    `pairs` maps (region_id, innovator_id) to the innovator's innovation id; `stop` is asked
+    before each statement, as in pair_affinities."""
     out = {}
     for (region_id, innovator_id), innovation_id in pairs.items():
-        best = max(((rec.pair_probability(text, innovation_id), text)
-                    for text in statements[region_id]), key=lambda t: t[0])
+        best = (0.0, statements[region_id][0])
+        for text in statements[region_id]:
+            reason = stop()
+            if reason:
+                raise PlanningStopped(f"{reason}: scoring the organiser's required pairs")
+            value = rec.pair_probability(text, innovation_id)
+            if value > best[0]:
+                best = (value, text)
         out[(region_id, innovator_id)] = Scored(best[0], best[1], FORCED_NOTE)
     return out
 

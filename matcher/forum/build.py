@@ -6,7 +6,7 @@ import statistics
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from corpus.loader import Corpus
 from corpus.schema import Innovation
@@ -95,6 +95,7 @@ class ForumResult:
     forced: frozenset[Pair] = frozenset()  # required pairs below the admissibility rules
     event: EventSettings = field(default_factory=EventSettings)
     statements: dict[Pair, str] = field(default_factory=dict)  # the statement each pair met
+    forced_probability: dict[Pair, float] = field(default_factory=dict)  # below the threshold
 
 
 @dataclass(frozen=True, eq=False)
@@ -105,6 +106,8 @@ class BuiltProblem:
     items: dict[str, Innovation]  # each innovator's innovation
     forced: frozenset[Pair]  # required pairs forced in below the admissibility rules
     statements: dict[Pair, str]  # the region statement that earned each pair its affinity
+    forced_probability: dict[Pair, float]  # a forced pair's own probability (planned at the
+    #                                        threshold)
 
 
 class ForumInputError(ValueError):
@@ -160,7 +163,12 @@ def build_problem(rec: Recommender, regions: Sequence[RegionSpec],
               if not sectors[p[0]] or items[p[1]].sector in sectors[p[0]]}
     to_force = {p: items[p[1]].id for p in sorted(rules.required)
                 if p not in scored and p[0] in statements and p[1] in items}
-    scored |= forced_affinities(rec, statements, to_force)
+    forced = forced_affinities(rec, statements, to_force, stop=stop)
+    # A forced pair counts at the no-match threshold when planning, so a near-zero
+    # probability neither pins the worst-served region in fair mode nor drags totals; the
+    # outputs show its own probability beside the flag.
+    floor = rec.relevance.manifest.threshold if rec.relevance is not None else 0.0
+    scored |= {p: replace(s, affinity=max(s.affinity, floor)) for p, s in forced.items()}
     region_objs = tuple(Region(r.id, r.name, r.province, r.capacity, tuple(r.sectors))
                         for r in regions)
     innovator_objs = tuple(
@@ -173,7 +181,8 @@ def build_problem(rec: Recommender, regions: Sequence[RegionSpec],
         {p: f"{s.explanation} (masalah: \u201c{s.statement}\u201d)" for p, s in scored.items()},
         Constraints(rules.forbidden, rules.required, rules.province_quota))
     return BuiltProblem(problem, items, frozenset(to_force),
-                        {p: s.statement for p, s in scored.items()})
+                        {p: s.statement for p, s in scored.items()},
+                        {p: s.affinity for p, s in forced.items()})
 
 
 def _home_region(item: Innovation, regions: Sequence[RegionSpec]) -> str | None:
@@ -237,4 +246,4 @@ def plan_forum(rec: Recommender, regions: Sequence[RegionSpec],
     timetable = schedule([m.pair for m in plan.pairs], tables_per_round)
     return ForumResult(problem, plan, baseline, timetable, summarise(problem, plan, items),
                        items, {r.id: r for r in regions}, {s.id: s for s in innovators},
-                       built.forced, event, built.statements)
+                       built.forced, event, built.statements, built.forced_probability)

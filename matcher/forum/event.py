@@ -9,6 +9,7 @@ MAX_SLOT_MINUTES = 240
 MAX_BREAK_MINUTES = 120
 MAX_ROOMS = 2000
 MAX_TEXT = 200
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,9 @@ class EventSettings:
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
                 raise ValueError(f"{name} must be a whole number from {low} to {high}, "
                                  f"got {value!r}")
+        if self.date is not None and not FIRST_YEAR <= self.date.year <= LAST_YEAR:
+            raise ValueError(f"date must be in the years {FIRST_YEAR} to {LAST_YEAR}, "
+                             f"got {self.date.isoformat()}")
         object.__setattr__(self, "rooms", tuple(r.strip() for r in self.rooms))
         if len(self.rooms) > MAX_ROOMS:
             raise ValueError(f"at most {MAX_ROOMS} rooms, got {len(self.rooms)}")

@@ -26,12 +26,13 @@ def pair_rows(result: ForumResult) -> list[dict[str, Any]]:
         innovator = result.problem.innovator_by_id[match.innovator_id]
         item = result.innovations[match.innovator_id]
         round_no, table = slot.get(match.pair, (None, None))
+        own = result.forced_probability.get(match.pair, match.affinity)
         begin = end = None
         if round_no is not None:
             begin, end = event.slot(round_no)
         rows.append({
             "round": round_no, "table": table,
-            "date": event.date.isoformat() if event.date else None,
+            "date": begin.date().isoformat() if event.date and begin else None,
             "start": f"{begin:%H:%M}" if begin else None,
             "end": f"{end:%H:%M}" if end else None,
             "clock": event.clock(round_no) if round_no else "",
@@ -41,7 +42,7 @@ def pair_rows(result: ForumResult) -> list[dict[str, Any]]:
             "innovator_id": innovator.id, "innovator": innovator.name,
             "innovator_contact": _contact(result.innovators.get(innovator.id)),
             "innovation_id": item.id, "innovation": item.title,
-            "affinity": round(match.affinity, 4), "level": level(match.affinity),
+            "affinity": round(own, 4), "level": level(own),
             "forced": match.pair in result.forced,
             "statement": result.statements.get(match.pair, ""), "why": match.explanation})
     rows.sort(key=lambda r: (r["round"] or 0, r["table"] or 0, r["region_id"]))

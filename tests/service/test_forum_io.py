@@ -396,13 +396,17 @@ def test_a_required_inadmissible_pair_is_forced_and_flagged_everywhere(rec, tmp_
     assert forced not in plan_forum(rec, REGIONS, INNOVATORS).problem.affinity
     result = plan_forum(rec, REGIONS, INNOVATORS, ForumRules(required=frozenset({forced})))
     assert forced in {m.pair for m in result.plan.pairs} and result.forced == {forced}
-    affinity = result.problem.affinity[forced]
-    assert 0.0 <= affinity < rec.relevance.manifest.threshold
+    threshold = rec.relevance.manifest.threshold
+    assert 0.0 <= result.forced_probability[forced] < threshold
+    # planned at the threshold: it neither pins the worst-served region nor drags the total
+    assert result.problem.affinity[forced] == pytest.approx(threshold)
     paths = {p.name: p for p in write_outputs(result, tmp_path / "o")}
     assert json.loads(paths["summary.json"].read_text())["forced"] == [list(forced)]
     rows = list(csv.DictReader(io.StringIO(paths["timetable.csv"].read_text())))
     assert {(r["region_id"], r["innovator_id"]) for r in rows if r["forced"] == "True"} == \
         {forced}
+    [row] = [r for r in rows if r["forced"] == "True"]
+    assert float(row["affinity"]) == pytest.approx(result.forced_probability[forced], abs=1e-4)
     sheet = list(load_workbook(paths["plan.xlsx"])["Jadwal"].iter_rows(values_only=True))
     col = {name: n for n, name in enumerate(sheet[0])}
     flagged = {(r[col["ID daerah"]], r[col["ID inovator"]]) for r in sheet[1:]

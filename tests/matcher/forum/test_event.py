@@ -32,6 +32,7 @@ def test_rooms_name_tables_and_default_to_meja():
     ({"rooms": ("A", "A")}, "room names must differ"),
     ({"rooms": ("A", " ")}, "room names must not be empty"),
     ({"venue": "x" * 201}, "venue is 201 characters, the limit is 200"),
+    ({"date": date(9999, 12, 31)}, "date must be in the years 2000 to 2100, got 9999-12-31"),
 ])
 def test_bad_settings_say_which_and_why(kwargs, message):
     with pytest.raises(ValueError, match=message):
