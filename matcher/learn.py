@@ -225,9 +225,19 @@ def caught_at(data: TrainingSet, prob: np.ndarray, withheld: float) -> float:
     return float((tops[~answerable] < cut).mean())
 
 
-def out_of_fold_by_learner(data: TrainingSet) -> dict[str, np.ndarray]:
-    """Out-of-fold raw scores of every learner, computed once for all later uses."""
-    return {learner: out_of_fold(learner, data) for learner in LEARNERS}
+def out_of_fold_by_learner(data: TrainingSet, learners: Sequence[str] = LEARNERS
+                           ) -> dict[str, np.ndarray]:
+    """Out-of-fold raw scores of each named learner, computed once for all later uses."""
+    return {learner: out_of_fold(learner, data) for learner in learners}
+
+
+def available_learners() -> tuple[str, ...]:
+    """The learners this installation can fit ('blend' needs LightGBM)."""
+    try:
+        import lightgbm  # noqa: F401
+    except ImportError:
+        return tuple(n for n in LEARNERS if n != "blend")
+    return LEARNERS
 
 
 def compare_learners(data: TrainingSet, raw_by_learner: dict[str, np.ndarray]

@@ -41,6 +41,7 @@ def cmd_relevance_fit(args: argparse.Namespace, out: TextIO) -> int:
     """Fit the relevance model and its no-match threshold; write it as plain files."""
     from matcher.learn import (
         FOLDS,
+        available_learners,
         collect,
         compare_learners,
         fingerprint,
@@ -67,7 +68,14 @@ def cmd_relevance_fit(args: argparse.Namespace, out: TextIO) -> int:
     calib_vectors = rec.embedder.encode_queries([q.text for q in calib_q])
     train = collect(rec, train_q, vectors)
     calib = collect(rec, calib_q, calib_vectors)
-    raw_by_learner = out_of_fold_by_learner(train)
+    if args.learner != "auto":
+        candidates: tuple[str, ...] = (args.learner,)
+    else:
+        candidates = available_learners()
+        if "blend" not in candidates:
+            print("LightGBM is not installed, so the blend learner is not compared "
+                  "(pip install 'replika[fit]')", file=out)
+    raw_by_learner = out_of_fold_by_learner(train, candidates)
     learners = compare_learners(train, raw_by_learner)
     for name, m in learners.items():
         print(f"  {name}: CV MRR {m['mrr']:.3f}, R@10 {m['recall10']:.3f}, "
