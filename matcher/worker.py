@@ -3,8 +3,11 @@ every wake-up until stopped (the index saver and the bulk-job runner are both on
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
+
+log = logging.getLogger(__name__)
 
 
 class Worker:
@@ -58,4 +61,8 @@ class Worker:
             if self._stop.is_set():
                 return
             self._wake.clear()
-            self._task()
+            try:
+                self._task()
+            except Exception:  # the thread must outlive one failed run (a store outage)
+                log.exception("background task %s failed; it runs again on the next wake",
+                              self.name)

@@ -44,3 +44,24 @@ def test_pause_returns_at_once_when_stopped_and_woken_again_consumes_the_wake():
     began = time.monotonic()
     worker.pause(GUARD)
     assert time.monotonic() - began < GUARD / 2
+
+
+def test_a_failing_run_leaves_the_worker_alive_for_the_next_wake(caplog):
+    runs: list[int] = []
+    done = threading.Event()
+
+    def task() -> None:
+        runs.append(1)
+        if len(runs) == 1:
+            raise OSError("store unavailable")
+        done.set()
+
+    worker = Worker("test-worker", task)
+    worker.wake()
+    deadline = time.monotonic() + GUARD
+    while not runs and time.monotonic() < deadline:
+        time.sleep(0.01)
+    worker.wake()
+    assert done.wait(GUARD) and len(runs) == 2
+    assert "store unavailable" in caplog.text
+    worker.stop(GUARD)
