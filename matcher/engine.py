@@ -162,7 +162,8 @@ class Recommender:
         self._recorded = recorded_replications or {}
         self._prior_memo: dict[str, float] = {}
         self._words_memo: dict[str, int] = {}  # body words per record, counted when first met
-        # Nothing here is proportional to the corpus: a write builds a new Recommender.
+        # Nothing here is proportional to the corpus (a write builds a new Recommender);
+        # the memos above fill only as records are met.
         self._df = _DocFreq(index.lexical)
         self.informative = Informative(index.lexical.df, index.lexical.doc_count)
         codes = sorted(c for c in index.sector_sums if c != "lainnya")

@@ -38,7 +38,8 @@ BASE_FEATURES: tuple[str, ...] = (
     "dense_mm", "convex",  # min-max cosine, and its even mix with min-max BM25 (a fusion)
     "lexical_lead",  # BM25 minus the best other candidate's, over the best (>0: BM25's top)
     # Relevant innovations resemble each other: how like the query's leading candidates
-    # (top NEIGHBOURS by the even convex mix, never the candidate itself) each one is.
+    # (top NEIGHBOURS by the even convex mix) each one is; the means and maxima leave the
+    # candidate itself out, the first candidate's sector is compared with every candidate.
     "nbr_cos", "nbr_cos_max",  # mean and best cosine to the leading candidates' documents
     "nbr_jaccard",  # mean share of indexed stems shared with them
     "nbr_sector", "nbr_top_sector",  # leading candidates of its sector; same as the first

@@ -112,7 +112,7 @@ def test_neighbour_features_against_a_loop_oracle():
         assert got["nbr_top_sector"][i] == float(sectors[top[0]] == sectors[i])
 
 
-def test_a_lone_candidate_has_no_neighbours(rec):
+def test_a_lone_candidate_has_no_neighbours():
     got = neighbour_features(np.array([0.7]), np.ones((1, 3)) / np.sqrt(3), [{"a"}], ["s"])
     assert got["nbr_cos"][0] == 0 and got["nbr_cos_max"][0] == -1.0
     assert got["nbr_sector"][0] == 0

@@ -1212,4 +1212,4 @@ def test_stats_count_source_named_adopters_and_records_once(client):
     assert after["replications"] == before["replications"] + 1  # Bantul was already known
     assert after["replications_from_sources"] == before["replications_from_sources"]
     page = client.get("/statistik").text
-    assert f"{after['replications']}" in page
+    assert f"{after['replications']} replikasi diketahui" in page
