@@ -30,9 +30,7 @@ EMPTY_PROBLEM_AND_SOLUTION = {
     "kipp-2021-tambak-udang-banjar",
     "kipp-2019-gerebek-pasar-legi-gresik",
     "kipp-2019-posko-paman-mojokerto",
-    "iga-2023-lihai-sumbar",
     "kipp-2021-si-chupang-kkp",
-    "iga-2020-wonogiri-sitampan",
     "iga-2024-padang-panjang-asig-pbb",
     "iga-2024-padang-panjang-si-sutan",
 }
