@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from corpus.schema import Innovation
+from corpus.schema import Innovation, region_key
 from corpus.store import Replication
 
 FROM_SOURCES = "sumber"  # named by a source in the catalogue
@@ -27,12 +27,12 @@ class Adoption:
 def adoptions(corpus: Iterable[Innovation], recorded: Iterable[Replication]
               ) -> list[Adoption]:
     """The catalogue's named adopters, then the store's records that name another region or
-    stage (regions compared without case or surrounding spaces)."""
+    stage (regions compared by corpus.schema.region_key, as the store compares them)."""
     out: list[Adoption] = []
     seen: set[tuple[str, str, str]] = set()
 
     def add(item: Adoption) -> None:
-        key = (item.innovation_id, item.region.strip().casefold(), item.stage)
+        key = (item.innovation_id, region_key(item.region), item.stage)
         if key not in seen:
             seen.add(key)
             out.append(item)

@@ -26,7 +26,7 @@ from corpus.loader import (
     validate_rows,
     validation_errors,
 )
-from corpus.schema import Innovation
+from corpus.schema import Innovation, region_key
 from corpus.vocab import SECTOR_BY_CODE, fold
 
 RAW_SECTORS: dict[str, str] = {
@@ -177,9 +177,10 @@ def merge_into(kept: dict, other: dict) -> None:
             needs[key] = value
     if needs:
         kept["needs"] = needs
-    seen = {(a["region"].lower(), a["stage"]) for a in kept.get("adopters", [])}
+    seen = {(region_key(a["region"]), a["stage"]) for a in kept.get("adopters", [])}
     kept["adopters"] = [*kept.get("adopters", []), *(
-        a for a in other.get("adopters", []) if (a["region"].lower(), a["stage"]) not in seen)]
+        a for a in other.get("adopters", [])
+        if (region_key(a["region"]), a["stage"]) not in seen)]
     kept["known_replications"] = max(kept.get("known_replications", 0),
                                      other.get("known_replications", 0))
     if kept.get("year") and other.get("year"):
@@ -227,7 +228,7 @@ def merge_rows(base: Iterable[dict], research: Iterable[dict]) -> tuple[list[dic
         if absorbed in rows and kept in rows:
             _absorb(rows, kept, absorbed, notes)
     for row in rows.values():
-        adopted = {a["region"].lower() for a in row.get("adopters", [])
+        adopted = {region_key(a["region"]) for a in row.get("adopters", [])
                    if a["stage"] in ("mou-signed", "implemented")}
         row["known_replications"] = max(row.get("known_replications", 0), len(adopted))
         row["detail_level"] = detail_level(row)

@@ -96,6 +96,11 @@ class Needs(BaseModel):
         return any((self.staff, self.budget, self.technology, self.partners))
 
 
+def region_key(name: str) -> str:
+    """How two spellings of one adopting region compare (as the store's SQL lower(region))."""
+    return name.strip().lower()
+
+
 class Adopter(BaseModel):
     """A region named by a source as having copied the innovation."""
 
