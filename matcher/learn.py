@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from matcher.domain import anchor_groups
-from matcher.engine import Recommender
+from matcher.engine import Recommender, relevance_order
 from matcher.evaluate import EvalQuery, recall_at, reciprocal_rank
 from matcher.features import FEATURE_VERSION, FEATURES, pair_features
 from matcher.index import library_versions
@@ -181,14 +181,18 @@ def out_of_fold(learner: str, data: TrainingSet) -> np.ndarray:
     return raw
 
 
-def ranking_quality(data: TrainingSet, scores: np.ndarray) -> dict[str, float]:
-    """MRR and Recall@10 over answerable queries when candidates are ranked by `scores`."""
+def ranking_quality(data: TrainingSet, scores: np.ndarray,
+                    priors: np.ndarray | None = None) -> dict[str, float]:
+    """MRR and Recall@10 over answerable queries when candidates are ranked by `scores`;
+    given `priors`, in the engine's order (engine.relevance_order: the prior breaks ties)."""
     mrr, r10 = [], []
     for n, query in enumerate(data.queries):
         if not query.answerable:
             continue
         rows = np.flatnonzero(data.group == n)
-        order = rows[np.lexsort((np.array([data.ids[i] for i in rows]), -scores[rows]))]
+        ids = [data.ids[i] for i in rows]
+        order = rows[np.lexsort((np.array(ids), -scores[rows])) if priors is None
+                     else relevance_order(ids, scores[rows], priors[rows])]
         ranked = [data.ids[i] for i in order]
         mrr.append(reciprocal_rank(ranked, query.relevant))
         r10.append(recall_at(ranked, query.relevant, 10))
@@ -231,11 +235,18 @@ def out_of_fold_by_learner(data: TrainingSet, learners: Sequence[str] = LEARNERS
     return {learner: out_of_fold(learner, data) for learner in learners}
 
 
+def _lightgbm_version() -> str | None:
+    """LightGBM's version, or None when it is not installed (it fits the blend's trees)."""
+    try:
+        import lightgbm
+    except ImportError:
+        return None
+    return lightgbm.__version__
+
+
 def available_learners() -> tuple[str, ...]:
     """The learners this installation can fit ('blend' needs LightGBM)."""
-    try:
-        import lightgbm  # noqa: F401
-    except ImportError:
+    if _lightgbm_version() is None:
         return tuple(n for n in LEARNERS if n != "blend")
     return LEARNERS
 
@@ -308,10 +319,6 @@ def _sklearn() -> dict[str, str]:
     import sklearn
 
     versions = {"scikit-learn": sklearn.__version__}
-    try:
-        import lightgbm
-
-        versions["lightgbm"] = lightgbm.__version__
-    except ImportError:
-        pass
+    if (lightgbm := _lightgbm_version()) is not None:
+        versions["lightgbm"] = lightgbm
     return versions

@@ -51,7 +51,7 @@ def cmd_relevance_fit(args: argparse.Namespace, out: TextIO) -> int:
         platt,
         ranking_quality,
     )
-    from matcher.relevance import default_relevance_dir, save_relevance, sigmoid, tie_level
+    from matcher.relevance import default_relevance_dir, save_relevance, sigmoid
     from matcher.session import open_recommender
 
     settings = _settings(args)
@@ -92,9 +92,8 @@ def cmd_relevance_fit(args: argparse.Namespace, out: TextIO) -> int:
     priors = rec.priors(train.ids)
     # Weight 0 is the engine's order (the prior breaks ties only); above 0 the prior is
     # added to the probability.
-    prior = {str(w): ranking_quality(
-        train, tie_level(prob) + 1e-4 * priors + 1e-8 * prob if w == 0 else prob + w * priors)
-        for w in PRIOR_WEIGHTS}
+    prior = {str(w): ranking_quality(train, prob, priors) if w == 0 else
+             ranking_quality(train, prob + w * priors) for w in PRIOR_WEIGHTS}
     texts = [p.read_text(encoding="utf-8") for p in train_paths + calib_paths]
     model = fit_relevance(rec, train, calib, learner=learner, alpha=args.alpha,
                           training_hash=fingerprint(texts), anchors=anchors,
