@@ -24,7 +24,14 @@ from matcher.forum.feasibility import (
     minimal_conflict,
     precheck,
 )
-from matcher.forum.milp import INFEASIBLE, PairingModel, build_model, feasible, max_total
+from matcher.forum.milp import (
+    INFEASIBLE,
+    OPTIMAL,
+    PairingModel,
+    build_model,
+    feasible,
+    max_total,
+)
 from matcher.forum.model import ForumProblem
 from matcher.forum.plan import Plan, make_plan
 
@@ -61,20 +68,17 @@ def solve(problem: ForumProblem, mode: str = "fair", *,
     deadline = None if time_limit is None else start + time_limit
     model = build_model(problem)
 
-    def left() -> float | None:
-        return None if deadline is None else max(deadline - time.perf_counter(), 0.0)
-
     if model.n == 0:
         return make_plan(problem, [], mode=mode, status="optimal", seconds=0.0)
     _check(problem, model)
     bound = None
     if mode == "total" or not model.region_ids:
-        res = max_total(model, left(), mip_rel_gap)
+        res = max_total(model, deadline, mip_rel_gap)
         if res.x is None:
             if res.status == INFEASIBLE:
                 raise _explain(problem, model)
-            raise RuntimeError(f"HiGHS found no plan in time: {res.message}")
-        x, proven = res.x, res.status == 0
+            raise RuntimeError("HiGHS found no plan within the time limit")
+        x, proven = res.x, res.status == OPTIMAL
     else:
         stage1 = None if deadline is None else start + time_limit * STAGE1_SHARE
         best = maximise_min(model, fair_start(problem, model), stage1)

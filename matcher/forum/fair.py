@@ -13,10 +13,12 @@ where k_r is the fewest of r's sub-tau affinities reaching tau within r's capaci
 when none do: r then needs one innovator of affinity >= tau). A feasible probe raises the lower
 bound to the found plan's actual minimum; an infeasible one proves the optimum is below tau.
 The bracket starts from a max-flow single-cover plan (cover.py) below and a slot-counting bound
-above. With the rows the LP relaxation is tight: it settles most probes (infeasible: proven;
-integral: found), a small MILP with the pairs away from fractional LP values fixed settles
-most of the rest, and only then does the full MILP run. The same rows, at the final floor,
-make the second stage (max total) fast too. Out of time, the best plan found is kept together
+above; the bound is often tight, so the first probe sits just below it. With the rows the LP
+relaxation is tight: it settles most probes (infeasible: proven; integral: found), and a
+small feasibility MILP over the pairs with small reduced costs settles most of the rest
+(widened until it finds a plan or is the full MILP: milp.first_plan). The same rows, at the
+final floor, make the second stage (max total) nearly integral, and reduced-cost fixing
+(milp.optimum) proves it on a small MILP. Out of time, the best plan found is kept together
 with the best proven bound.
 """
 
@@ -31,18 +33,19 @@ from scipy.sparse import csr_array
 
 from matcher.forum.milp import (
     INFEASIBLE,
+    OPTIMAL,
     PairingModel,
+    first_plan,
     integral,
     max_total,
-    near,
     relax,
-    run_milp,
 )
 
 PROBE_TOL = 1e-7  # bisection stops when the bracket is this narrow
 _EPS = 1e-9  # slack in the cut derivation, so rounding never cuts off a plan
 _PROBE_SHARE = 0.4  # share of the remaining time one probe may use
 _CLOSE = 1e-3  # relative bracket below which a found plan is first tried as the optimum
+_GALLOP_PARTS = 64  # the first probe sits this share of the bracket below the slot bound
 
 
 @dataclass(frozen=True, eq=False)
@@ -113,7 +116,7 @@ def probe(model: PairingModel, tau: float, time_limit: float | None) -> Optimize
     """Search for any plan giving every served region summed affinity >= tau.
 
     The LP relaxation answers most probes (infeasible: proven; integral: found); otherwise
-    the MILP near the LP solution, and only then the full feasibility MILP, are tried."""
+    feasibility MILPs over the pairs with small reduced costs, widened as needed."""
     deadline = None if time_limit is None else time.perf_counter() + time_limit
     cons = [*model.cap_constraints(), *threshold_rows(model, tau)]
     lp = relax(model, -model.weight, cons, time_limit)
@@ -121,12 +124,7 @@ def probe(model: PairingModel, tau: float, time_limit: float | None) -> Optimize
         return lp
     if integral(lp.x):
         return lp
-    found = near(model, np.zeros(model.n), cons, lp.x, deadline)
-    if found is not None and found.x is not None:
-        return found
-    n = model.n
-    left = None if deadline is None else max(deadline - time.perf_counter(), 0.0)
-    return run_milp(np.zeros(n), model.lower(), np.ones(n), np.ones(n), cons, left)
+    return first_plan(model, cons, lp, deadline)
 
 
 def maximise_min(model: PairingModel, start: np.ndarray, deadline: float | None) -> MaxMin:
@@ -134,21 +132,34 @@ def maximise_min(model: PairingModel, start: np.ndarray, deadline: float | None)
     best = start
     lo = model.region_min(best)
     hi = bound = slot_bound(model, model.supply)
-    proven, probes, attempt = True, 0, False
+    proven, probes = True, 0
+    attempted, creeping = None, False
+    # The slot bound is often close to the optimum, and a feasible probe's plan rarely clears
+    # its tau by much, so the first probe sits just below the bound; bisection follows.
+    step = (hi - lo) / _GALLOP_PARTS
     while hi - lo > PROBE_TOL:
         left = None if deadline is None else deadline - time.perf_counter()
         if left is not None and left <= 0:
             proven = False
             break
-        # close to the top, first try to prove the plan in hand optimal
-        tau = lo + PROBE_TOL / 2 if attempt else (lo + hi) / 2
+        # Close to the top, first try to prove the plan in hand optimal, once per plan; but
+        # not straight after the top probe or an attempt found it: such a plan just clears its tau,
+        # and trying each next value in turn would creep up one grid step at a time.
+        attempt = (hi - lo <= _CLOSE * max(1.0, hi) and attempted != lo and not creeping)
+        if attempt:
+            tau, attempted = lo + PROBE_TOL / 2, lo
+        elif step:
+            tau = max(hi - step, (lo + hi) / 2)
+        else:
+            tau = (lo + hi) / 2
+        top = bool(step) and not attempt
         res = probe(model, tau, None if left is None else max(left * _PROBE_SHARE,
                                                               min(left, 0.5)))
         probes += 1
-        attempt = False
+        creeping, step = False, 0.0
         if res.x is not None and model.region_min(res.x) > lo:
             lo, best = model.region_min(res.x), res.x
-            attempt = hi - lo <= _CLOSE * max(1.0, hi)
+            creeping = attempt or top
         elif res.status == INFEASIBLE:
             hi = bound = tau
         elif res.x is not None:  # accepted within solver tolerance but no better: stop here
@@ -163,29 +174,9 @@ def max_total_above(model: PairingModel, floor: float, start: np.ndarray,
     """Best total with every served region >= floor, from a plan that reaches it;
     returns (solution, proven optimal within gap).
 
-    The strengthened LP is nearly integral here, so the MILP near its solution usually meets
-    the LP bound (a proof of optimality); otherwise the full MILP runs in the time left."""
-
-    def left() -> float | None:
-        return None if deadline is None else max(deadline - time.perf_counter(), 0.0)
-
-    cons = [*model.cap_constraints(), *threshold_rows(model, floor)]
-    best = model.binary(start)
-    lp = relax(model, -model.weight, cons, left())
-    if lp.x is not None:
-        bound = model.weight @ lp.x
-        if integral(lp.x):
-            return model.binary(lp.x), True
-        found = near(model, -model.weight, cons, lp.x, deadline)
-        if found is not None and found.x is not None and model.total(found.x) > model.total(best):
-            best = model.binary(found.x)
-        if model.total(best) >= bound - gap * max(abs(bound), 1.0):
-            return best, True
-    res = max_total(model, left(), gap, cons[len(model.cap_constraints()):])
-    proven = res.status == 0
+    The threshold rows make the LP nearly integral here, so reduced-cost fixing leaves a
+    small MILP (see milp.optimum); `start` bounds how far it may have to look."""
+    res = max_total(model, deadline, gap, threshold_rows(model, floor), incumbent=start)
     if res.x is None:
-        return best, False
-    if model.total(res.x) <= model.total(best):
-        # the full MILP found nothing better; if it finished, it proved the incumbent optimal
-        return best, proven
-    return model.binary(res.x), proven
+        return model.binary(start), False
+    return res.x, res.status == OPTIMAL

@@ -7,8 +7,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, OptimizeResult, milp
-from scipy.sparse import csr_array
+from scipy.optimize import Bounds, LinearConstraint, OptimizeResult, linprog, milp
+from scipy.sparse import csr_array, vstack
 
 from matcher.forum.model import ForumProblem, Pair
 
@@ -114,12 +114,33 @@ def build_model(problem: ForumProblem) -> PairingModel:
 def run_milp(c: np.ndarray, lower: np.ndarray, upper: np.ndarray, integral: np.ndarray,
              constraints: list[LinearConstraint], time_limit: float | None,
              gap: float = 1e-7) -> OptimizeResult:
-    """Minimise c @ x with HiGHS; time_limit in seconds (None: no limit)."""
+    """Minimise c @ x with HiGHS; time_limit in seconds (None: no limit).
+
+    Variables fixed by their bounds are substituted out first: the restricted MILPs of
+    reduced-cost fixing and `near` keep a few thousand of tens of thousands of pairs, and
+    HiGHS's set-up and SciPy's wrapper cost time per column."""
     options: dict = {"mip_rel_gap": gap, "presolve": True, "disp": False}
     if time_limit is not None:
         options["time_limit"] = max(time_limit, 0.05)
-    return milp(c, integrality=integral, bounds=Bounds(lower, upper),
-                constraints=constraints, options=options)
+    fixed = lower == upper
+    if not fixed.any() or fixed.all():
+        return milp(c, integrality=integral, bounds=Bounds(lower, upper),
+                    constraints=constraints, options=options)
+    free = np.flatnonzero(~fixed)
+    value = np.where(fixed, lower, 0.0)
+    reduced = []
+    for con in constraints:
+        a = csr_array(con.A)
+        shift = a @ value
+        reduced.append(LinearConstraint(a[:, free], con.lb - shift, con.ub - shift))
+    res = milp(c[free], integrality=integral[free], bounds=Bounds(lower[free], upper[free]),
+               constraints=reduced, options=options)
+    if res.x is not None:
+        x = value.copy()
+        x[free] = res.x
+        res.x = x
+        res.fun = float(c @ x)
+    return res
 
 
 def feasible(model: PairingModel, required: frozenset[Pair]) -> bool:
@@ -130,48 +151,130 @@ def feasible(model: PairingModel, required: frozenset[Pair]) -> bool:
     return res.status != INFEASIBLE
 
 
-def max_total(model: PairingModel, time_limit: float | None, gap: float,
-              extra: list[LinearConstraint] | None = None,
-              lower: np.ndarray | None = None) -> OptimizeResult:
-    """Maximise summed affinity under capacities, quotas, `extra` rows and pairs fixed to 1
-    (`lower`, default: the required pairs)."""
-    n = model.n
-    return run_milp(-model.weight, model.lower() if lower is None else lower, np.ones(n),
-                    np.ones(n), [*model.cap_constraints(), *(extra or [])], time_limit, gap)
-
-
 def integral(x: np.ndarray, tol: float = 1e-6) -> bool:
     """Whether every entry is within tol of 0 or 1."""
     return bool((np.minimum(x, 1.0 - x) <= tol).all())
 
 
+def _upper_rows(constraints: list[LinearConstraint]
+                ) -> tuple[csr_array | None, np.ndarray | None]:
+    """The rows lb <= A x <= ub as one A_ub x <= b_ub system (for linprog)."""
+    blocks, rhs = [], []
+    for con in constraints:
+        a = csr_array(con.A)
+        lb = np.broadcast_to(np.asarray(con.lb, dtype=float), a.shape[0])
+        ub = np.broadcast_to(np.asarray(con.ub, dtype=float), a.shape[0])
+        top, bottom = np.flatnonzero(np.isfinite(ub)), np.flatnonzero(np.isfinite(lb))
+        if len(top):
+            blocks.append(a[top])
+            rhs.append(ub[top])
+        if len(bottom):
+            blocks.append(-a[bottom])
+            rhs.append(-lb[bottom])
+    if not blocks:
+        return None, None
+    return csr_array(vstack(blocks)), np.concatenate(rhs)
+
+
 def relax(model: PairingModel, c: np.ndarray, constraints: list[LinearConstraint],
           time_limit: float | None) -> OptimizeResult:
-    """The LP relaxation (0 <= x <= 1, required pairs at 1)."""
+    """The LP relaxation (0 <= x <= 1, required pairs at 1) by dual simplex, so x is a vertex;
+    `reduced` holds the reduced costs (None without a solution)."""
     n = model.n
-    return run_milp(c, model.lower(), np.ones(n), np.zeros(n), constraints, time_limit)
+    a_ub, b_ub = _upper_rows(constraints)
+    # presolve costs more than it saves on these LPs (0.31 s against 0.19 s at 550 x 100)
+    options: dict = {"presolve": False}
+    if time_limit is not None:
+        options["time_limit"] = max(time_limit, 0.05)
+    res = linprog(c, A_ub=a_ub, b_ub=b_ub, bounds=np.column_stack([model.lower(), np.ones(n)]),
+                  method="highs-ds", options=options)
+    if res.status != OPTIMAL:
+        res.x = None
+    res.reduced = None if res.x is None else res.lower.marginals + res.upper.marginals
+    return res
 
 
-def near(model: PairingModel, c: np.ndarray, constraints: list[LinearConstraint],
-         lp_x: np.ndarray, deadline: float | None, hops: int = 3) -> OptimizeResult | None:
-    """Solve the MILP with x fixed to the LP values, except for the pairs of every region and
-    innovator touched by a fractional value; widen by one hop while that is infeasible."""
-    frac = np.minimum(lp_x, 1.0 - lp_x) > 1e-6
-    regions = np.zeros(model.served.shape[0], dtype=bool)
-    innovators = np.zeros(int(model.innovator.max()) + 1, dtype=bool)
-    regions[model.row[frac]] = True
-    innovators[model.innovator[frac]] = True
-    fixed = np.maximum(np.round(lp_x), model.lower())
-    for _ in range(hops):
-        free = regions[model.row] | innovators[model.innovator]
-        left = None if deadline is None else deadline - time.perf_counter()
-        if left is not None and left <= 0:
-            return None
-        res = run_milp(c, np.where(free, model.lower(), fixed), np.where(free, 1.0, fixed),
-                       np.ones(model.n), constraints, left)
-        if res.x is not None or res.status != INFEASIBLE:
+@dataclass(frozen=True, eq=False)
+class Outcome:
+    """An integer plan (None: none found) and how it ended: OPTIMAL, LIMIT or INFEASIBLE."""
+
+    x: np.ndarray | None
+    status: int
+
+
+_FIX_TOL = 1e-6  # reduced costs closer than this to the cut-off are never used to fix a pair
+_FIRST_DELTA = 1e-5  # first cut-off, relative to the LP bound
+
+
+def optimum(model: PairingModel, c: np.ndarray, constraints: list[LinearConstraint],
+            deadline: float | None, gap: float, incumbent: np.ndarray | None = None) -> Outcome:
+    """Minimise c @ x over integer plans, exactly: the LP relaxation, then the MILP over the
+    pairs that reduced-cost fixing cannot rule out.
+
+    With LP bound z and reduced costs d, every plan within delta of z keeps each pair whose
+    |d| exceeds delta at its LP bound; so once the MILP restricted to the other pairs has a
+    plan within delta of z (or `incumbent` is), its optimum is the global one. Most
+    forum LPs are integral (capacities alone are totally unimodular) or nearly so, and the
+    restricted MILP is a small fraction of the full one."""
+
+    def left() -> float | None:
+        return None if deadline is None else max(deadline - time.perf_counter(), 0.0)
+
+    n = model.n
+    lower = model.lower()
+    lp = relax(model, c, constraints, left())
+    if lp.status == INFEASIBLE:
+        return Outcome(None, INFEASIBLE)
+    if lp.x is None or integral(lp.x):
+        if lp.x is not None:
+            return Outcome(model.binary(lp.x), OPTIMAL)
+        res = run_milp(c, lower, np.ones(n), np.ones(n), constraints, left(), gap)
+        return Outcome(None if res.x is None else model.binary(res.x), res.status)
+    bound, d = float(lp.fun), lp.reduced
+    best = None if incumbent is None else model.binary(incumbent)
+    delta = _FIRST_DELTA * max(abs(bound), 1.0)
+    while True:
+        within = None if best is None else float(c @ best) - bound
+        if within is not None:
+            delta = min(delta, within)
+        fix0 = (lp.x < 0.5) & (d > delta + _FIX_TOL)
+        fix1 = (lp.x >= 0.5) & (d < -delta - _FIX_TOL)
+        res = run_milp(c, np.where(fix1, 1.0, lower), np.where(fix0, 0.0, 1.0), np.ones(n),
+                       constraints, left(), gap)
+        if res.x is not None and (best is None or c @ res.x < c @ best):
+            best = model.binary(res.x)
+        if res.status not in (OPTIMAL, INFEASIBLE):
+            return Outcome(best, LIMIT)
+        complete = not (fix0.any() or fix1.any())
+        if complete or (best is not None and float(c @ best) - bound <= delta + _FIX_TOL):
+            return Outcome(best, OPTIMAL if best is not None else INFEASIBLE)
+        # nothing within delta: widen; a plan found: its own distance settles the next round
+        delta = delta * 8 if res.x is None or best is None else float(c @ best) - bound
+
+
+def first_plan(model: PairingModel, constraints: list[LinearConstraint], lp: OptimizeResult,
+               deadline: float | None) -> OptimizeResult:
+    """Any integer plan within the rows, or a proof that none exists, from a fractional LP
+    optimum: feasibility MILPs over the pairs whose reduced cost is within delta, delta
+    growing eightfold while they are infeasible, until nothing is fixed (the full MILP)."""
+    n = model.n
+    lower, d = model.lower(), lp.reduced
+    delta = _FIRST_DELTA * max(abs(float(lp.fun)), 1.0)
+    while True:
+        fix0 = (lp.x < 0.5) & (d > delta + _FIX_TOL)
+        fix1 = (lp.x >= 0.5) & (d < -delta - _FIX_TOL)
+        left = None if deadline is None else max(deadline - time.perf_counter(), 0.0)
+        res = run_milp(np.zeros(n), np.where(fix1, 1.0, lower), np.where(fix0, 0.0, 1.0),
+                       np.ones(n), constraints, left)
+        if res.x is not None or res.status != INFEASIBLE or not (fix0.any() or fix1.any()):
             return res
-        used = free & (lp_x > 1e-6)
-        regions[model.row[used]] = True
-        innovators[model.innovator[used]] = True
-    return None
+        delta *= 8
+
+
+def max_total(model: PairingModel, deadline: float | None, gap: float,
+              extra: list[LinearConstraint] | None = None,
+              incumbent: np.ndarray | None = None) -> Outcome:
+    """Maximise summed affinity under capacities, quotas, `extra` rows and the required pairs,
+    exactly (see `optimum`); `incumbent` is any plan known to satisfy them."""
+    return optimum(model, -model.weight, [*model.cap_constraints(), *(extra or [])], deadline,
+                   gap, incumbent)

@@ -40,7 +40,7 @@ def test_total_mode_matches_brute_force(problem: ForumProblem) -> None:
 
 
 def _proved_by_full_milp() -> ForumProblem:
-    """A forum whose fair-mode second stage needs the full MILP to prove its incumbent."""
+    """A forum whose fair-mode second stage once proved its incumbent optimal yet said "limit"."""
     regions = [Region(f"R{k}", f"Kabupaten {k}", "Jawa Barat", 2) for k in range(2)]
     innovators = [Innovator(f"I{k}", f"INV-{k}", f"Inovator {k}", None, "Bali", "kesehatan", 1)
                   for k in range(4)]
