@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from service.forum.cells import safe_cell
+from service.forum.cells import FORMULA_STARTS
 
 # (key in the row dicts, header, column width in characters)
 Column = tuple[str, str, int]
@@ -91,10 +91,13 @@ def _table(sheet, headers: list[str], rows: list[list[Any]], widths: list[int]) 
         cell.fill = PatternFill("solid", fgColor="EEF2F6")
         cell.alignment = Alignment(vertical="top", wrap_text=True)
     for row in rows:
-        sheet.append([safe_cell(v) for v in row])
+        sheet.append(list(row))
         for cell in sheet[sheet.max_row]:
             if isinstance(cell.value, str):
-                cell.data_type = "s"  # text stays text, never a formula
+                # A typed string cell is never a formula; the quote-prefix flag keeps it text
+                # when someone edits it, where CSV needs a visible apostrophe ("+62 812 ...")
+                cell.data_type = "s"
+                cell.quotePrefix = cell.value.startswith(FORMULA_STARTS)
     for n, width in enumerate(widths, 1):
         sheet.column_dimensions[get_column_letter(n)].width = width
     sheet.freeze_panes = "A2"

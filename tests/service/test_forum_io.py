@@ -253,10 +253,13 @@ def test_no_formula_reaches_the_spreadsheets(rec, tmp_path, name):
     with zipfile.ZipFile(paths["plan.xlsx"]) as book:
         sheets = [book.read(n).decode() for n in book.namelist() if n.endswith(".xml")]
     assert not any("<f>" in xml or "<f " in xml for xml in sheets)
-    cells = [c.value for sheet in load_workbook(paths["plan.xlsx"]) for row in
-             sheet.iter_rows() for c in row if isinstance(c.value, str)]
+    cells = {c.value: c for sheet in load_workbook(paths["plan.xlsx"]) for row in
+             sheet.iter_rows() for c in row if isinstance(c.value, str)}
     as_read = name.replace("\r", "\n")  # XML reads a carriage return back as a newline
-    assert "'" + as_read in cells and as_read not in cells
+    # the spreadsheet shows the text as typed: a string cell flagged to stay text
+    assert as_read in cells and "'" + as_read not in cells
+    assert cells[as_read].data_type == "s" and cells[as_read].quotePrefix
+    assert not any(c.quotePrefix for v, c in cells.items() if v[:1].isalnum())
     for csv_name in ("timetable.csv", "agenda_regions.csv", "agenda_innovators.csv"):
         with paths[csv_name].open(encoding="utf-8", newline="") as handle:
             values = [v for row in csv.reader(handle) for v in row]
