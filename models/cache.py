@@ -53,15 +53,14 @@ def _read_part(keys_path: Path, vectors_path: Path, dim: int | None
         log.warning("embedding cache part %s does not fit together (%d keys, %s vectors); "
                     "encoding anew", vectors_path, len(keys), vectors.shape)
         return None
-    # Stored vectors are unit length: a zeroed or altered row is dropped, not trusted.
-    good = np.ones(len(vectors), dtype=bool)
-    for start in range(0, len(vectors), 4096):
-        norms = np.linalg.norm(vectors[start:start + 4096], axis=1)
-        good[start:start + 4096] = np.abs(norms - 1.0) < 1e-3
-    if not good.all():
-        log.warning("embedding cache at %s: %d of %d vectors damaged; they are encoded "
-                    "anew", vectors_path.parent, int((~good).sum()), len(vectors))
-    return [str(k) if ok else "" for k, ok in zip(keys, good, strict=True)], vectors
+    # Rows are checked when read (see EmbeddingCache._lookup), not here: a scan would make
+    # every page of a large cache resident although a server only reads it on writes.
+    return [str(k) for k in keys], vectors
+
+
+def _intact(vector: np.ndarray) -> bool:
+    """Stored vectors are unit length: a zeroed or altered row is not trusted."""
+    return bool(abs(float(np.linalg.norm(vector)) - 1.0) < 1e-3)
 
 
 class EmbeddingCache:
@@ -91,11 +90,15 @@ class EmbeddingCache:
     def __contains__(self, key: object) -> bool:
         return key in self._fresh or key in self._where
 
-    def _get(self, key: str) -> np.ndarray:
+    def _lookup(self, key: str) -> np.ndarray | None:
+        """The cached vector of `key`, or None when absent or damaged on disk."""
         if key in self._fresh:
             return self._fresh[key]
-        seg, row = self._where[key]
-        return np.array(self._segments[seg][row], dtype=np.float32)
+        where = self._where.get(key)
+        if where is None:
+            return None
+        vector = np.array(self._segments[where[0]][where[1]], dtype=np.float32)
+        return vector if _intact(vector) else None
 
     def fill_from(self, other: EmbeddingCache) -> None:
         """Take the other cache's vectors for keys this one lacks (without copying them)."""
@@ -109,16 +112,29 @@ class EmbeddingCache:
 
     def encode(self, embedder: Embedder, texts: Sequence[str], *, progress: bool = False
                ) -> np.ndarray:
-        """Document vectors for `texts`, encoding only those not cached yet."""
+        """Document vectors for `texts`, encoding only those not cached yet (or whose stored
+        vector is damaged)."""
         keys = [text_key(embedder.name, t) for t in texts]
-        missing = list(dict.fromkeys(
-            (k, t) for k, t in zip(keys, texts, strict=True) if k not in self))
+        found: dict[str, np.ndarray] = {}
+        missing: dict[str, str] = {}
+        for key, text in zip(keys, texts, strict=True):
+            if key not in found and key not in missing:
+                vector = self._lookup(key)
+                if vector is not None:
+                    found[key] = vector
+                else:
+                    missing[key] = text
+        damaged = sum(1 for k in missing if k in self._where)
+        if damaged:
+            log.warning("embedding cache at %s: %d stored vectors damaged; they are encoded "
+                        "anew", self.folder, damaged)
         if missing:
-            fresh = embedder.encode_documents([t for _, t in missing], progress=progress)
-            self._fresh.update({k: v for (k, _), v in zip(missing, fresh, strict=True)})
+            fresh = embedder.encode_documents(list(missing.values()), progress=progress)
+            for key, vector in zip(missing, fresh, strict=True):
+                self._fresh[key] = found[key] = vector
         if not keys:
             return np.zeros((0, embedder.dim), dtype=np.float32)
-        return np.stack([self._get(k) for k in keys]).astype(np.float32)
+        return np.stack([found[k] for k in keys]).astype(np.float32)
 
     def save(self, folder: Path | None = None, only: Sequence[str] | None = None) -> None:
         """Write the cache atomically: into its own folder, append what was encoded since
@@ -147,7 +163,9 @@ class EmbeddingCache:
         self._fresh = {}
 
     def _write_pair(self, keys_path: Path, vectors_path: Path, keys: Sequence[str]) -> None:
-        vectors = (np.stack([self._get(k) for k in keys]) if keys
+        kept = [(k, v) for k, v in ((k, self._lookup(k)) for k in keys) if v is not None]
+        keys = [k for k, _ in kept]  # a damaged row is not carried into the new files
+        vectors = (np.stack([v for _, v in kept]) if kept
                    else np.zeros((0, 1), np.float32))
         # Vectors first, keys last: a part whose keys file is missing is never read.
         write_atomic(vectors_path, lambda h: np.save(h, vectors, allow_pickle=False))

@@ -17,6 +17,13 @@ from models.hashing import HashingEmbedder
 QUERY = "sampah rumah tangga menumpuk, warga perlu membuat kompos"
 
 
+class _Refusing(HashingEmbedder):
+    """The hashing encoder that fails if anything has to be encoded."""
+
+    def encode_documents(self, texts, *, progress=False):  # noqa: ANN001
+        raise AssertionError(f"{len(texts)} texts encoded although cached")
+
+
 def _damage(path: Path, how: str) -> None:
     data = path.read_bytes()
     if how == "missing":
@@ -61,7 +68,7 @@ def test_a_damaged_index_file_is_refused_by_name(saved, how):
 
 
 @pytest.mark.parametrize("how", ["missing", "truncated", "zeroed"])
-@pytest.mark.parametrize("name", ["ids.json", "tokens.json", "dense/vectors.npy",
+@pytest.mark.parametrize("name", ["ids.json", "tokens/codes.npy", "dense/vectors.npy",
                                   "lexical/postings.npz", "fields/vectors.npy", "manifest.json"])
 def test_opening_rebuilds_a_damaged_index_and_answers_as_before(
         tmp_path, small_corpus, lenient_relevance_dir, caplog, name, how):
@@ -91,6 +98,9 @@ def test_a_damaged_embedding_cache_is_dropped_not_trusted(tmp_path, caplog, how)
     _damage(tmp_path / "cache" / "vectors.npy", how)
     with caplog.at_level(logging.WARNING):
         reloaded = EmbeddingCache(tmp_path / "cache", embedder.dim)
-    assert len(reloaded) < len(texts)
+        # a truncated part is refused on opening, a zeroed row when it is read
+        assert np.allclose(reloaded.encode(embedder, texts), expected)
     assert any("embedding cache" in r.getMessage() for r in caplog.records)
-    assert np.allclose(reloaded.encode(embedder, texts), expected)
+    reloaded.save(tmp_path / "copy")  # damaged rows are not carried into new files
+    assert np.allclose(EmbeddingCache(tmp_path / "copy", embedder.dim).encode(
+        _Refusing(), texts), expected)
