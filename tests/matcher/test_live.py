@@ -172,7 +172,7 @@ def test_failed_index_save_keeps_serving_and_resyncs(tmp_path, engine, small_cor
     assert restarted.start()["added"] == 1 and restarted.ready()
 
 
-@pytest.mark.parametrize("name", ["dense/vectors.npy", "fields/vectors.npy", "tokens.json",
+@pytest.mark.parametrize("name", ["dense/vectors.npy", "fields/vectors.npy", "tokens/codes.npy",
                                   "ids.json"])
 def test_restart_over_a_zeroed_or_truncated_index_rebuilds_from_the_store(
         tmp_path, small_corpus, lenient_relevance_dir, name):
