@@ -79,10 +79,26 @@ def check_url(value: str) -> str:
     return value
 
 
-class Needs(BaseModel):
-    """What an innovation needs to run, as its sources state."""
+_FIELD_SETS: dict[frozenset[str], set[str]] = {}
+
+
+class _Record(BaseModel):
+    """A frozen record whose set of given fields is shared with every record given the same
+    fields: pydantic keeps one per instance (2.3 KB for an innovation, 68 MB at 30,000), and
+    a frozen record never changes it (model_copy copies it before updating)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    def model_post_init(self, context: object, /) -> None:
+        """Swap this record's fields-set for the shared one."""
+        given = self.__pydantic_fields_set__
+        shared = _FIELD_SETS.setdefault(frozenset(given), set(given))
+        object.__setattr__(self, "__pydantic_fields_set__", shared)
+
+
+class Needs(_Record):
+    """What an innovation needs to run, as its sources state."""
+
     _no_control = field_validator("*")(no_control_chars)
 
     staff: str = Field(default="", max_length=500)
@@ -101,10 +117,9 @@ def region_key(name: str) -> str:
     return name.strip().lower()
 
 
-class Adopter(BaseModel):
+class Adopter(_Record):
     """A region named by a source as having copied the innovation."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
     _no_control = field_validator("*")(no_control_chars)
 
     region: str = Field(min_length=1, max_length=200)
@@ -117,10 +132,9 @@ class Adopter(BaseModel):
     _province = field_validator("province", mode="before")(province_field)
 
 
-class Innovation(BaseModel):
+class Innovation(_Record):
     """One proven public-service innovation that a region could replicate."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
     _no_control = field_validator("*")(no_control_chars)
 
     id: str = Field(description="Stable identifier; other tools refer to innovations by it")
