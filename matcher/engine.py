@@ -158,6 +158,9 @@ class Recommender:
         self.gate = gate
         self.candidates = candidates
         self._query_vectors = LRU(cache_size)
+        # Stems are stored as codes; decoding a candidate's set costs 4 µs, so the sets of
+        # the documents queries keep meeting are kept (2,048 of them: about 6 MB).
+        self._doc_terms = LRU(2048)
         self._str_id = index.str_ids
         self._recorded = recorded_replications or {}
         self._prior_memo: dict[str, float] = {}
@@ -194,7 +197,8 @@ class Recommender:
 
     def tokens_of(self, innovation_id: str) -> frozenset[str]:
         """The stems a document is indexed under."""
-        return frozenset(self.index.tokens[innovation_id])
+        return self._doc_terms.get_or(
+            innovation_id, lambda: frozenset(self.index.tokens[innovation_id]))
 
     @property
     def calibrated(self) -> bool:
