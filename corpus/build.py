@@ -87,6 +87,9 @@ MERGES: dict[str, str] = {
     "repl-e-government-surabaya": "kipp-2014-grms-surabaya",
     "kipp-2021-kaltara-sipelandukilat-smart": "kipp-2019-sipelandukilat-kaltara",
     "kipp-2021-sapu-kuwat-sila-kia-surakarta": "kipp-2015-kartu-insentif-anak-surakarta",
+    # Deli Serdang's 2016 and 2017 winners are two of the three programmes of DESA SATU
+    "kipp-2016-deli-serdang-program-cerdas": "kipp-2020-deli-serdang-desa-satu",
+    "kipp-2017-deli-serdang-opung-sari-basah-bang": "kipp-2020-deli-serdang-desa-satu",
 }
 TEXT_FIELDS = ("problem", "solution", "outcome")
 FILL_FIELDS = ("acronym_expansion", "agency", "region", "province", "unit", "cost",
