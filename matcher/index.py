@@ -230,10 +230,14 @@ def apply_changes(index: ReplikaIndex, corpus: Corpus, ids: Iterable[str],
             [p for pairs in acronyms.values() for p in pairs] + list(common_acronyms()))
         for short, long in differing:
             for form in (short, long):
-                stem = _rarest(analyzer.base_stems(form), index.lexical)
+                sequence = analyzer.base_stems(form)
+                stem = _rarest(sequence, index.lexical)
                 if stem is not None:
-                    retokenise.update(index.str_ids[int(d)]
-                                      for d in index.lexical.postings_ids(stem))
+                    # Only documents holding the whole form tokenise differently: a form's
+                    # rarest stem alone can sit in thousands that never state it.
+                    retokenise |= index.tokens.having(
+                        (index.str_ids[int(d)] for d in index.lexical.postings_ids(stem)),
+                        sequence)
         retokenise -= set(gone)
 
     records = [corpus.by_id[i] for i in fresh]

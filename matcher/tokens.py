@@ -40,6 +40,23 @@ class TokenTable(Mapping[str, tuple[str, ...]]):
     def __contains__(self, doc_id: object) -> bool:
         return doc_id in self._docs
 
+    def having(self, doc_ids: Iterable[str], sequence: Sequence[str]) -> set[str]:
+        """Those of `doc_ids` whose stems contain `sequence` as consecutive stems."""
+        if not sequence or any(s not in self._code for s in sequence):
+            return set()
+        seq = np.array([self._code[s] for s in sequence], dtype=np.int32)
+        found = set()
+        for doc_id in doc_ids:
+            codes = self._docs.get(doc_id)
+            if codes is None or len(codes) < len(seq):
+                continue
+            at = np.flatnonzero(codes[: len(codes) - len(seq) + 1] == seq[0])
+            for k in range(1, len(seq)):
+                at = at[codes[at + k] == seq[k]]
+            if len(at):
+                found.add(doc_id)
+        return found
+
     def changed(self, removed: Iterable[str], added: Mapping[str, Sequence[str]]
                 ) -> TokenTable:
         """A new table without `removed` and with `added` (replacing any same id)."""

@@ -261,3 +261,26 @@ def test_an_acronym_stated_by_a_new_record_retokenises_documents_that_use_it(sma
     index, analyzer, stats = apply_changes(index, corpus, ["states-it"], embedder, analyzer)
     assert stats["retokenised"] == 1
     assert "qurban" in index.tokens["uses-it"]
+
+
+def test_only_documents_holding_the_whole_form_are_retokenised(small_corpus):
+    from matcher.index import apply_changes
+
+    embedder = HashingEmbedder()
+    base = small_corpus.records[0]
+    whole = base.model_copy(update={"id": "whole", "title": "Antrean",
+                                    "problem": "Sistem pelayanan kartu lambat."})
+    scattered = base.model_copy(update={"id": "scattered", "title": "Antrean",
+                                        "problem": "Kartu warga hilang; sistem antrean "
+                                                   "pelayanan rusak."})
+    corpus = Corpus((*small_corpus.records[1:], whole, scattered))
+    analyzer = make_analyzer(corpus)
+    index = build_index(corpus, embedder, analyzer)
+    states = small_corpus.records[1].model_copy(update={
+        "id": "states-it", "title": "SIPEKA (Sistem Pelayanan Kartu)"})
+    corpus = corpus.changed([states], [])
+    index, analyzer, stats = apply_changes(index, corpus, ["states-it"], embedder, analyzer)
+    assert stats["retokenised"] == 1
+    assert "sipeka" in index.tokens["whole"] and "sipeka" not in index.tokens["scattered"]
+    full = build_index(corpus, embedder, make_analyzer(corpus))
+    assert dict(index.tokens) == dict(full.tokens)

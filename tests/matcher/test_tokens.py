@@ -41,3 +41,12 @@ def test_codes_that_do_not_fit_the_vocabulary_are_refused(tmp_path) -> None:
     np.save(tmp_path / "t" / "codes.npy", codes + 100)
     with pytest.raises(ValueError, match="does not fit together"):
         TokenTable.load(tmp_path / "t")
+
+
+def test_having_finds_only_consecutive_stems() -> None:
+    table = TokenTable.build({"a": ["sistem", "layan", "kartu"], "b": ["kartu", "sistem", "x",
+                                                                    "layan"], "c": ["sistem"]})
+    assert table.having(["a", "b", "c", "zz"], ["sistem", "layan"]) == {"a"}
+    assert table.having(["a", "b"], ["kartu"]) == {"a", "b"}
+    assert table.having(["a", "b"], ["tidak-ada"]) == set()
+    assert table.having(["c"], ["sistem", "layan"]) == set()
