@@ -81,7 +81,12 @@ class TokenTable(Mapping[str, tuple[str, ...]]):
         ids = list(self._docs)
         flat = (np.concatenate([self._docs[i] for i in ids]) if ids
                 else np.zeros(0, dtype=np.int32))
-        used, flat = np.unique(flat, return_inverse=True)
+        # The codes in use and their new numbers, by counting rather than sorting (np.unique
+        # sorted 3 million codes in 0.46 s at 30,000 documents)
+        used = np.flatnonzero(np.bincount(flat, minlength=len(self._vocab)))
+        renumber = np.zeros(len(self._vocab), dtype=np.int32)
+        renumber[used] = np.arange(len(used), dtype=np.int32)
+        flat = renumber[flat]
         offsets = np.zeros(len(ids) + 1, dtype=np.int64)
         np.cumsum([len(self._docs[i]) for i in ids], out=offsets[1:])
         np.save(folder / "codes.npy", flat.astype(np.int32), allow_pickle=False)
