@@ -245,42 +245,40 @@ def test_a_sequence_of_deltas_equals_a_full_build(small_corpus):
     assert sums == {k: (np.round(v, 4).tolist(), n) for k, (v, n) in full.sector_sums.items()}
 
 
-def test_an_acronym_stated_by_a_new_record_retokenises_documents_that_use_it(small_corpus):
+def _add_acronym_statement(small_corpus, others, title):
+    """Index `others` beside the small corpus, then add a record whose title states an
+    acronym; returns the corpus, the updated index and the change statistics."""
     from matcher.index import apply_changes
 
     embedder = HashingEmbedder()
+    corpus = Corpus((*small_corpus.records[2:], *others))
+    analyzer = make_analyzer(corpus)
+    index = build_index(corpus, embedder, analyzer)
+    states = small_corpus.records[1].model_copy(update={"id": "states-it", "title": title})
+    corpus = corpus.changed([states], [])
+    index, _, stats = apply_changes(index, corpus, ["states-it"], embedder, analyzer)
+    return corpus, index, stats
+
+
+def test_an_acronym_stated_by_a_new_record_retokenises_documents_that_use_it(small_corpus):
     user = small_corpus.records[0].model_copy(update={
         "id": "uses-it", "title": "Layanan ZQX keliling", "problem": "Warga jauh.",
         "solution": "Petugas datang."})
-    corpus = Corpus((*small_corpus.records, user))
-    analyzer = make_analyzer(corpus)
-    index = build_index(corpus, embedder, analyzer)
-    states = small_corpus.records[1].model_copy(update={
-        "id": "states-it", "title": "ZQX (Zona Qurban Xpress)"})
-    corpus = corpus.changed([states], [])
-    index, analyzer, stats = apply_changes(index, corpus, ["states-it"], embedder, analyzer)
+    _, index, stats = _add_acronym_statement(small_corpus, [user], "ZQX (Zona Qurban Xpress)")
     assert stats["retokenised"] == 1
     assert "qurban" in index.tokens["uses-it"]
 
 
 def test_only_documents_holding_the_whole_form_are_retokenised(small_corpus):
-    from matcher.index import apply_changes
-
-    embedder = HashingEmbedder()
     base = small_corpus.records[0]
     whole = base.model_copy(update={"id": "whole", "title": "Antrean",
                                     "problem": "Sistem pelayanan kartu lambat."})
     scattered = base.model_copy(update={"id": "scattered", "title": "Antrean",
                                         "problem": "Kartu warga hilang; sistem antrean "
                                                    "pelayanan rusak."})
-    corpus = Corpus((*small_corpus.records[1:], whole, scattered))
-    analyzer = make_analyzer(corpus)
-    index = build_index(corpus, embedder, analyzer)
-    states = small_corpus.records[1].model_copy(update={
-        "id": "states-it", "title": "SIPEKA (Sistem Pelayanan Kartu)"})
-    corpus = corpus.changed([states], [])
-    index, analyzer, stats = apply_changes(index, corpus, ["states-it"], embedder, analyzer)
+    corpus, index, stats = _add_acronym_statement(small_corpus, [whole, scattered],
+                                                  "SIPEKA (Sistem Pelayanan Kartu)")
     assert stats["retokenised"] == 1
     assert "sipeka" in index.tokens["whole"] and "sipeka" not in index.tokens["scattered"]
-    full = build_index(corpus, embedder, make_analyzer(corpus))
+    full = build_index(corpus, HashingEmbedder(), make_analyzer(corpus))
     assert dict(index.tokens) == dict(full.tokens)
