@@ -93,6 +93,17 @@ class Database:
         """Whether a table or index of this name exists."""
         raise NotImplementedError
 
+    def columns(self, table: str) -> set[str]:
+        """The column names of a table (empty when it does not exist)."""
+        raise NotImplementedError
+
+    def add_column(self, table: str, definition: str) -> None:
+        """Add a column (`name TYPE ...`) to a table made by an older release, unless it is
+        there already; a store that has it is only read."""
+        if definition.split()[0] not in self.columns(table):
+            with self.write() as conn:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {definition}")
+
     def check_writable(self) -> None:
         """Raise StoreUnavailableError unless a write can succeed now, probed for real."""
         raise NotImplementedError
@@ -150,6 +161,11 @@ class SqliteDatabase(Database):
         row = self.connection().execute(
             "SELECT 1 FROM sqlite_master WHERE name = ?", (name,)).fetchone()
         return row is not None
+
+    def columns(self, table: str) -> set[str]:
+        rows = self.connection().execute(
+            "SELECT name FROM pragma_table_info(?)", (table,)).fetchall()
+        return {r["name"] for r in rows}
 
     def check_writable(self) -> None:
         # The file must open for writing and the folder take a new file (the WAL needs
@@ -232,6 +248,12 @@ class PostgresDatabase(Database):
     def exists(self, name: str) -> bool:
         row = self.connection().execute("SELECT to_regclass(?) AS t", (name,)).fetchone()
         return row is not None and row["t"] is not None
+
+    def columns(self, table: str) -> set[str]:
+        rows = self.connection().execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+            "AND table_schema = current_schema()", (table,)).fetchall()
+        return {r["column_name"] for r in rows}
 
     def check_writable(self) -> None:
         import psycopg

@@ -25,11 +25,16 @@ SCHEMA = """CREATE TABLE IF NOT EXISTS jobs (
     created INTEGER NOT NULL DEFAULT 0,
     updated INTEGER NOT NULL DEFAULT 0,
     error TEXT NOT NULL DEFAULT '',
+    generation INTEGER NOT NULL DEFAULT 0,
     payload TEXT NOT NULL,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
 )"""
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+# Added after the first release: a jobs table made by it gains the column on open.
+GENERATION_COLUMN = "generation INTEGER NOT NULL DEFAULT 0"
+_FIELDS = ("id, status, total, done, created, updated, error, generation, created_at, "
+           "updated_at")
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,7 @@ class Job:
     created: int
     updated: int
     error: str
+    generation: int  # the store generation of the last batch committed (0: none yet)
     created_at: str
     updated_at: str
 
@@ -57,6 +63,7 @@ class Jobs:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.store.db.ensure([SCHEMA])
+        self.store.db.add_column("jobs", GENERATION_COLUMN)
 
     def submit(self, records: Sequence[Innovation]) -> Job:
         """Record a validated upload as a queued job (durable once this returns)."""
@@ -72,8 +79,7 @@ class Jobs:
     def get(self, job_id: str) -> Job | None:
         """One job, or None."""
         row = self.store.connection().execute(
-            "SELECT id, status, total, done, created, updated, error, created_at, updated_at "
-            "FROM jobs WHERE id = ?", (job_id,)).fetchone()
+            f"SELECT {_FIELDS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
         return Job(**dict(row)) if row else None
 
     def pending(self) -> list[str]:
@@ -91,13 +97,16 @@ class Jobs:
 
     def apply_batch(self, store: Store, job_id: str, batch: Sequence[Innovation],
                     done: int) -> WriteResult:
-        """Upsert one batch and record the job's progress in the same transaction."""
+        """Upsert one batch and record the job's progress in the same transaction, with the
+        generation that batch committed as (a server reports the job done once its index
+        has reached it)."""
         job = self.get(job_id)
         total = job.total if job else done
 
         def progress(conn, result: WriteResult) -> None:
             conn.execute("UPDATE jobs SET status = ?, done = ?, created = created + ?, "
-                         "updated = updated + ?, updated_at = ? WHERE id = ?",
+                         "updated = updated + ?, updated_at = ?, "
+                         "generation = (SELECT MAX(generation) FROM changes) WHERE id = ?",
                          (DONE if done >= total else RUNNING, done, len(result.created),
                           len(result.updated), _now(), job_id))
 

@@ -185,11 +185,29 @@ def test_bulk_jobs_are_kept_beside_the_store(target, small_corpus):
             enumerate(small_corpus.records[:3])]
     job = jobs.submit(rows)
     assert jobs.pending() == [job.id] and jobs.records(job.id) == rows
+    assert jobs.get(job.id).generation == 0
     jobs.apply_batch(store, job.id, rows[:2], done=2)
     assert jobs.get(job.id).status == RUNNING and jobs.get(job.id).created == 2
+    assert jobs.get(job.id).generation == store.generation()
     jobs.apply_batch(store, job.id, rows[2:], done=3)
     assert jobs.get(job.id).status == DONE and jobs.pending() == []
+    assert jobs.get(job.id).generation == store.generation()  # its last batch's write
     assert Jobs(Store(target)).get(job.id).done == 3  # reopened: nothing lost
+
+
+def test_a_jobs_table_of_an_earlier_release_gains_the_generation_column(target):
+    from corpus.jobs import SCHEMA, Jobs
+
+    store = Store(target)
+    with store.transaction() as conn:  # the table as the first release made it
+        conn.execute(SCHEMA.replace("    generation INTEGER NOT NULL DEFAULT 0,\n", ""))
+        conn.execute("INSERT INTO jobs (id, status, total, payload, created_at, updated_at) "
+                     "VALUES ('old', 'done', 1, '[]', 'x', 'x')")
+    assert "generation" not in store.db.columns("jobs")
+    jobs = Jobs(store)
+    assert "generation" in store.db.columns("jobs")
+    assert jobs.get("old").generation == 0 and jobs.get("old").status == "done"
+    Jobs(Store(target))  # a second open finds the column and changes nothing
 
 
 def test_concurrent_writers_number_generations_in_commit_order(target, small_corpus):

@@ -72,3 +72,14 @@ def test_small_uploads_stay_synchronous(jobs_client):
 def test_an_unknown_job_is_404(jobs_client):
     answer = jobs_client.get("/v1/jobs/nope")
     assert answer.status_code == 404 and answer.json()["error"]["code"] == "unknown_job"
+
+
+def test_a_stored_job_is_done_only_once_the_answering_engine_has_its_last_batch():
+    from corpus.jobs import DONE, RUNNING, Job
+    from service.api.routes.jobs import job_out
+
+    job = Job("j", DONE, 10, 10, 10, 0, "", generation=7, created_at="t", updated_at="t")
+    assert job_out(job, 6).status == "indexing"  # committed, not yet searchable here
+    assert job_out(job, 7).status == "done" and job_out(job, 9).status == "done"
+    running = Job("j", RUNNING, 10, 4, 4, 0, "", generation=5, created_at="t", updated_at="t")
+    assert job_out(running, 2).status == "running"

@@ -206,7 +206,7 @@ async def create_innovations(request: Request, engine: LiveEngine = Depends(get_
         runner = request.app.state.jobs
         job = await run_in_threadpool(runner.jobs.submit, records)
         runner.notify()
-        return JSONResponse(job_out(job).model_dump(), status_code=202,
+        return JSONResponse(job_out(job, engine.generation).model_dump(), status_code=202,
                             headers={"Location": f"/v1/jobs/{job.id}"})
     # Writes encode and save: off the event loop, so other requests keep being served.
     result = await run_in_threadpool(engine.write, lambda store: store.upsert(records))
