@@ -156,9 +156,27 @@ def _words(text: str) -> int:
     return len(text.split())
 
 
-def merge_into(kept: dict, other: dict) -> None:
+# An enrichment whose text leaves out more than this share of the replaced text's content
+# words has probably dropped facts the row stated; the build says so.
+LOST_SHARE = 0.3
+_CONTENT_WORD = re.compile(r"[^\W_]{4,}")
+
+
+def lost_share(old: str, row: dict) -> float:
+    """Share of the content words (4+ letters) of `old` that no text field of `row` has."""
+    before = {w.lower() for w in _CONTENT_WORD.findall(old)}
+    if not before:
+        return 0.0
+    after = {w.lower() for name in TEXT_FIELDS for w in _CONTENT_WORD.findall(row.get(name, ""))}
+    return len(before - after) / len(before)
+
+
+def merge_into(kept: dict, other: dict) -> list[str]:
     """Fold `other` (the same innovation) into `kept`: awards, sources, adopters and
-    aliases are united; richer text replaces thinner; empty fields are filled."""
+    aliases are united; richer text replaces thinner; empty fields are filled. Returns a
+    note for each replaced text whose words the new row mostly lacks."""
+    replaced = {name: kept.get(name, "") for name in TEXT_FIELDS
+                if _words(other.get(name, "")) > _words(kept.get(name, ""))}
     kept["awards"] = list(dict.fromkeys([*_awards(kept), *_awards(other)]))
     kept["sources"] = list(dict.fromkeys([*kept.get("sources", []),
                                           *other.get("sources", [])]))
@@ -188,6 +206,9 @@ def merge_into(kept: dict, other: dict) -> None:
                                      other.get("known_replications", 0))
     if kept.get("year") and other.get("year"):
         kept["year"] = min(kept["year"], other["year"])
+    return [f"warning: {kept['id']}: the richer {name} leaves out {share:.0%} of the words "
+            f"of the {name} it replaces; keep its facts"
+            for name, old in replaced.items() if (share := lost_share(old, kept)) > LOST_SHARE]
 
 
 def _awards(row: dict) -> list[str]:
@@ -217,7 +238,7 @@ def merge_rows(base: Iterable[dict], research: Iterable[dict]) -> tuple[list[dic
     for row in [*base, *research]:
         row = dict(row)
         if row["id"] in rows:
-            merge_into(rows[row["id"]], row)
+            notes += merge_into(rows[row["id"]], row)
         else:
             rows[row["id"]] = row
     by_identity: dict[tuple[str, str], str] = {}
@@ -240,7 +261,7 @@ def merge_rows(base: Iterable[dict], research: Iterable[dict]) -> tuple[list[dic
 
 def _absorb(rows: dict[str, dict], kept: str, absorbed: str, notes: list[str]) -> None:
     other = rows.pop(absorbed)
-    merge_into(rows[kept], other)
+    notes += merge_into(rows[kept], other)
     rows[kept]["aliases"] = list(dict.fromkeys(
         [*rows[kept].get("aliases", []), absorbed, *other.get("aliases", [])]))
     notes.append(f"merged {absorbed} into {kept}")

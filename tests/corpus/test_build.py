@@ -64,6 +64,25 @@ def test_a_research_row_enriches_the_row_with_its_id(tmp_path):
     assert b.needs.staff == "bidan desa"
 
 
+def test_an_enrichment_that_drops_the_facts_it_replaces_is_reported(tmp_path):
+    base = dict(BASE, problem="Warga enggan datang ke kantor polisi karena jaraknya jauh. "
+                               "Rasio polisi dan warga hanya satu banding sembilan ratus.")
+    keeps = dict(RESEARCH, id=BASE["id"], title=BASE["title"], agency=BASE["agency"],
+                 problem=base["problem"] + " Laporan kejahatan pun sering terlambat.",
+                 solution=BASE["solution"] + " Laporan dipantau tiap hari.")
+    drops = dict(keeps, problem="Kejahatan seperti pencurian kendaraan bermotor meningkat di "
+                                "kota ini setiap tahun. Penanganan konvensional dinilai kurang "
+                                "optimal bagi warga kota.")
+    _write(tmp_path, "facts_base.jsonl", [base])
+    _write(tmp_path, "research_x.jsonl", [keeps])
+    assert not [n for n in build(tmp_path)[1] if n.startswith("warning")]
+    _write(tmp_path, "research_x.jsonl", [drops])
+    corpus, notes = build(tmp_path)
+    assert corpus.by_id[BASE["id"]].problem == drops["problem"]  # still the richer text
+    warnings = [n for n in notes if n.startswith("warning")]
+    assert len(warnings) == 1 and BASE["id"] in warnings[0] and "problem" in warnings[0]
+
+
 def test_the_same_title_and_agency_become_one_row_with_an_alias(tmp_path):
     again = dict(RESEARCH, id="iga-2021-b-again", award="IGA 2021")
     _write(tmp_path, "research_x.jsonl", [RESEARCH, again])
