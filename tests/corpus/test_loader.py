@@ -30,7 +30,6 @@ EMPTY_PROBLEM_AND_SOLUTION = {
     "kipp-2021-tambak-udang-banjar",
     "kipp-2019-gerebek-pasar-legi-gresik",
     "kipp-2019-posko-paman-mojokerto",
-    "kipp-2021-si-chupang-kkp",
     "iga-2024-padang-panjang-asig-pbb",
     "iga-2024-padang-panjang-si-sutan",
 }
