@@ -11,13 +11,15 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from corpus.loader import record_to_row
 from corpus.schema import Innovation
 from corpus.store import Store, WriteResult
 
-SCHEMA = """CREATE TABLE IF NOT EXISTS jobs (
+# Added after the first release: a jobs table made by it gains the column on open.
+GENERATION_COLUMN = "generation INTEGER NOT NULL DEFAULT 0"
+SCHEMA = f"""CREATE TABLE IF NOT EXISTS jobs (
     id TEXT PRIMARY KEY,
     status TEXT NOT NULL,
     total INTEGER NOT NULL,
@@ -25,16 +27,12 @@ SCHEMA = """CREATE TABLE IF NOT EXISTS jobs (
     created INTEGER NOT NULL DEFAULT 0,
     updated INTEGER NOT NULL DEFAULT 0,
     error TEXT NOT NULL DEFAULT '',
-    generation INTEGER NOT NULL DEFAULT 0,
+    {GENERATION_COLUMN},
     payload TEXT NOT NULL,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
 )"""
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
-# Added after the first release: a jobs table made by it gains the column on open.
-GENERATION_COLUMN = "generation INTEGER NOT NULL DEFAULT 0"
-_FIELDS = ("id, status, total, done, created, updated, error, generation, created_at, "
-           "updated_at")
 
 
 @dataclass(frozen=True)
@@ -51,6 +49,9 @@ class Job:
     generation: int  # the store generation of the last batch committed (0: none yet)
     created_at: str
     updated_at: str
+
+
+_FIELDS = ", ".join(f.name for f in fields(Job))  # the columns a Job is read from
 
 
 def _now() -> str:

@@ -23,9 +23,13 @@ log = logging.getLogger(__name__)
 MAX_PARTS = 16  # more parts than this are merged into one on save
 
 
+KEY_CHARS = 32  # hex digits of a cache key; the key files store them as fixed-width text
+_KEY_DTYPE = f"U{KEY_CHARS}"
+
+
 def text_key(model: str, text: str) -> str:
     """Cache key of one document text under one model."""
-    return hashlib.sha256(f"{model}\x00passage\x00{text}".encode()).hexdigest()[:32]
+    return hashlib.sha256(f"{model}\x00passage\x00{text}".encode()).hexdigest()[:KEY_CHARS]
 
 
 def _parts(folder: Path) -> list[tuple[Path, Path]]:
@@ -173,7 +177,7 @@ class EmbeddingCache:
         name = f"part-{uuid.uuid4().hex[:12]}"
         keys = sorted(self._fresh)
         self._write_pair(folder / f"{name}-keys.npy", folder / f"{name}-vectors.npy", keys)
-        self._segments.append(_Segment(np.array(keys, dtype="U32"),
+        self._segments.append(_Segment(np.array(keys, dtype=_KEY_DTYPE),
                                        np.stack([self._fresh[k] for k in keys])))
         self._fresh = {}
 
@@ -184,7 +188,7 @@ class EmbeddingCache:
                    else np.zeros((0, 1), np.float32))
         # Vectors first, keys last: a part whose keys file is missing is never read.
         write_atomic(vectors_path, lambda h: np.save(h, vectors, allow_pickle=False))
-        write_atomic(keys_path, lambda h: np.save(h, np.array(keys, dtype="U32"),
+        write_atomic(keys_path, lambda h: np.save(h, np.array(keys, dtype=_KEY_DTYPE),
                                                   allow_pickle=False))
 
     def _compact(self, folder: Path) -> None:

@@ -117,7 +117,8 @@ def run_milp(c: np.ndarray, lower: np.ndarray, upper: np.ndarray, integral: np.n
     """Minimise c @ x with HiGHS; time_limit in seconds (None: no limit).
 
     Variables fixed by their bounds are substituted out first: the restricted MILPs of
-    reduced-cost fixing and `near` keep a few thousand of tens of thousands of pairs, and
+    reduced-cost fixing (`optimum`, `first_plan`) keep a few thousand of tens of thousands
+    of pairs, and
     HiGHS's set-up and SciPy's wrapper cost time per column."""
     options: dict = {"mip_rel_gap": gap, "presolve": True, "disp": False}
     if time_limit is not None:
@@ -206,6 +207,16 @@ _FIX_TOL = 1e-6  # reduced costs closer than this to the cut-off are never used 
 _FIRST_DELTA = 1e-5  # first cut-off, relative to the LP bound
 
 
+def _fixed_bounds(lp: OptimizeResult, lower: np.ndarray, delta: float
+                  ) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Bounds that fix every pair whose reduced cost exceeds `delta` at its LP bound, and
+    whether any pair is fixed (False: the bounds are the full MILP's)."""
+    fix0 = (lp.x < 0.5) & (lp.reduced > delta + _FIX_TOL)
+    fix1 = (lp.x >= 0.5) & (lp.reduced < -delta - _FIX_TOL)
+    return (np.where(fix1, 1.0, lower), np.where(fix0, 0.0, 1.0),
+            bool(fix0.any() or fix1.any()))
+
+
 def optimum(model: PairingModel, c: np.ndarray, constraints: list[LinearConstraint],
             deadline: float | None, gap: float, incumbent: np.ndarray | None = None) -> Outcome:
     """Minimise c @ x over integer plans, exactly: the LP relaxation, then the MILP over the
@@ -230,23 +241,20 @@ def optimum(model: PairingModel, c: np.ndarray, constraints: list[LinearConstrai
             return Outcome(model.binary(lp.x), OPTIMAL)
         res = run_milp(c, lower, np.ones(n), np.ones(n), constraints, left(), gap)
         return Outcome(None if res.x is None else model.binary(res.x), res.status)
-    bound, d = float(lp.fun), lp.reduced
+    bound = float(lp.fun)
     best = None if incumbent is None else model.binary(incumbent)
     delta = _FIRST_DELTA * max(abs(bound), 1.0)
     while True:
         within = None if best is None else float(c @ best) - bound
         if within is not None:
             delta = min(delta, within)
-        fix0 = (lp.x < 0.5) & (d > delta + _FIX_TOL)
-        fix1 = (lp.x >= 0.5) & (d < -delta - _FIX_TOL)
-        res = run_milp(c, np.where(fix1, 1.0, lower), np.where(fix0, 0.0, 1.0), np.ones(n),
-                       constraints, left(), gap)
+        low, high, restricted = _fixed_bounds(lp, lower, delta)
+        res = run_milp(c, low, high, np.ones(n), constraints, left(), gap)
         if res.x is not None and (best is None or c @ res.x < c @ best):
             best = model.binary(res.x)
         if res.status not in (OPTIMAL, INFEASIBLE):
             return Outcome(best, LIMIT)
-        complete = not (fix0.any() or fix1.any())
-        if complete or (best is not None and float(c @ best) - bound <= delta + _FIX_TOL):
+        if not restricted or (best is not None and float(c @ best) - bound <= delta + _FIX_TOL):
             return Outcome(best, OPTIMAL if best is not None else INFEASIBLE)
         # nothing within delta: widen; a plan found: its own distance settles the next round
         delta = delta * 8 if res.x is None or best is None else float(c @ best) - bound
@@ -258,15 +266,13 @@ def first_plan(model: PairingModel, constraints: list[LinearConstraint], lp: Opt
     optimum: feasibility MILPs over the pairs whose reduced cost is within delta, delta
     growing eightfold while they are infeasible, until nothing is fixed (the full MILP)."""
     n = model.n
-    lower, d = model.lower(), lp.reduced
+    lower = model.lower()
     delta = _FIRST_DELTA * max(abs(float(lp.fun)), 1.0)
     while True:
-        fix0 = (lp.x < 0.5) & (d > delta + _FIX_TOL)
-        fix1 = (lp.x >= 0.5) & (d < -delta - _FIX_TOL)
+        low, high, restricted = _fixed_bounds(lp, lower, delta)
         left = None if deadline is None else max(deadline - time.perf_counter(), 0.0)
-        res = run_milp(np.zeros(n), np.where(fix1, 1.0, lower), np.where(fix0, 0.0, 1.0),
-                       np.ones(n), constraints, left)
-        if res.x is not None or res.status != INFEASIBLE or not (fix0.any() or fix1.any()):
+        res = run_milp(np.zeros(n), low, high, np.ones(n), constraints, left)
+        if res.x is not None or res.status != INFEASIBLE or not restricted:
             return res
         delta *= 8
 
