@@ -24,6 +24,7 @@ from matcher.hybrid import FusionParams, apply_prior, hybrid, proven_prior
 from matcher.index import ReplikaIndex
 from matcher.relevance import RelevanceModel, level, tie_level
 from matcher.results import ChannelScore, Recommendation, RecommendationSet
+from matcher.termrows import TermRows
 from matcher.text import Analyzer, Term
 from models.base import Embedder
 
@@ -158,9 +159,11 @@ class Recommender:
         self.gate = gate
         self.candidates = candidates
         self._query_vectors = LRU(cache_size)
-        # Stems are stored as codes; decoding a candidate's set costs 4 µs, so the sets of
-        # the documents queries keep meeting are kept (2,048 of them: about 6 MB).
-        self._doc_terms = LRU(2048)
+        # Stems are stored as codes. The features read each candidate's distinct codes
+        # (np.unique: a few µs), explanations the stems of the results shown; both are
+        # kept for the documents queries keep meeting (about 2 MB and 1.5 MB).
+        self._doc_codes = LRU(4096)
+        self._doc_terms = LRU(512)
         self._str_id = index.str_ids
         self._recorded = recorded_replications or {}
         self._prior_memo: dict[str, float] = {}
@@ -194,6 +197,10 @@ class Recommender:
             value = proven_prior(record.award_tier, self.replications_of(innovation_id))
             self._prior_memo[innovation_id] = value
         return value
+
+    def _codes_of(self, innovation_id: str) -> np.ndarray:
+        return self._doc_codes.get_or(innovation_id,
+                                      lambda: self.index.tokens.distinct(innovation_id))
 
     def tokens_of(self, innovation_id: str) -> frozenset[str]:
         """The stems a document is indexed under."""
@@ -284,8 +291,10 @@ class Recommender:
         """What the relevance features need about one query's candidates."""
         base = list(dict.fromkeys(stems))
         idf = idf_weights(base, self._df, self.index.lexical.doc_count)
-        docs = [self.tokens_of(i) for i in cands.ids]
-        share, matched, missing = coverage(idf, self.informative, docs)
+        terms = TermRows.of([self._codes_of(i) for i in cands.ids])
+        share, matched, missing = coverage(
+            np.array([idf[s] for s in base]), np.array([s in self.informative for s in base]),
+            terms.presence(self.index.tokens.codes(base)))
         records = [self.corpus.by_id[i] for i in cands.ids]
         sectors = self.sector_distribution(vector)
         known = sum(s in self._df for s in base)
@@ -299,7 +308,7 @@ class Recommender:
             has_problem=np.array([bool(r.problem) for r in records]),
             has_solution=np.array([bool(r.solution) for r in records]),
             sector_p=np.array([sectors.get(r.sector, 0.0) for r in records]),
-            doc_tokens=docs, doc_sectors=[r.sector for r in records],
+            doc_terms=terms, doc_sectors=[r.sector for r in records],
             lang_en=cands.lang == "en", query_terms=len(base),
             query_known=known / len(base) if base else 0.0, centroid=self._centroid,
             depth=cands.depth)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from matcher.hybrid import minmax, rrf
+from matcher.termrows import TermRows
 
 # Bump when a feature is added, removed or computed differently: a fitted relevance model
 # records it and is refused by code that computes other features.
@@ -71,7 +72,7 @@ class PairInputs:
     has_problem: np.ndarray  # (n,) bool
     has_solution: np.ndarray  # (n,) bool
     sector_p: np.ndarray  # (n,) probability of each record's sector for the query
-    doc_tokens: Sequence[Collection[str]]  # (n,) each document's indexed stems
+    doc_terms: TermRows  # (n rows) each document's distinct indexed stems, as codes
     doc_sectors: Sequence[str]  # (n,) each record's sector
     lang_en: bool
     query_terms: int  # content stems in the query
@@ -94,20 +95,20 @@ def _lead(v: np.ndarray) -> np.ndarray:
     return (v - others_best) / top2[1]
 
 
-def neighbour_features(convex: np.ndarray, vectors: np.ndarray,
-                       tokens: Sequence[Collection[str]], sectors: Sequence[str],
-                       k: int = NEIGHBOURS) -> dict[str, np.ndarray]:
+def neighbour_features(convex: np.ndarray, vectors: np.ndarray, terms: TermRows,
+                       sectors: Sequence[str], k: int = NEIGHBOURS) -> dict[str, np.ndarray]:
     """Each candidate's likeness to the top `k` candidates by `convex`, itself excluded."""
     n = len(convex)
     top = np.lexsort((np.arange(n), -convex))[:k]
     others = np.arange(n)[:, None] != top[None, :]  # (n, k): False where it is itself
     count = np.maximum(others.sum(axis=1), 1)
     cos = vectors @ vectors[top].T
-    sets = [t if isinstance(t, frozenset) else frozenset(t) for t in tokens]
-    tops = [(sets[t], len(sets[t])) for t in top]
-    jac = np.array([[(shared := len(a & b)) / max(1, len(a) + size - shared)
-                     for b, size in tops] for a in sets]).reshape(n, len(top))
-    same = np.array([[sectors[i] == sectors[t] for t in top] for i in range(n)], dtype=bool)
+    shared = terms.shared(top.tolist())
+    sizes = terms.sizes
+    jac = shared / np.maximum(1, sizes[:, None] + sizes[top][None, :] - shared)
+    codes = {s: i for i, s in enumerate(dict.fromkeys(sectors))}
+    sector = np.array([codes[s] for s in sectors], dtype=np.int64)
+    same = sector[:, None] == sector[top][None, :]
     return {"nbr_cos": (cos * others).sum(axis=1) / count,
             "nbr_cos_max": np.where(others, cos, -1.0).max(axis=1),
             "nbr_jaccard": (jac * others).sum(axis=1) / count,
@@ -159,7 +160,7 @@ def pair_features(x: PairInputs) -> np.ndarray:
         "dense_mm": minmax(dense),
         "convex": convex,
         "lexical_lead": _lead(lex),
-    } | neighbour_features(convex, x.doc_vectors.astype(np.float64), x.doc_tokens,
+    } | neighbour_features(convex, x.doc_vectors.astype(np.float64), x.doc_terms,
                            x.doc_sectors)
     base = np.column_stack([np.asarray(cols[f], dtype=np.float64) for f in BASE_FEATURES])
     keep = [n for n, f in enumerate(BASE_FEATURES) if f != "lang_en"]
@@ -172,20 +173,22 @@ def idf_weights(stems: Collection[str], df: Mapping[str, int], n_docs: int) -> d
             for s in stems}
 
 
-def coverage(idf: Mapping[str, float], informative: Collection[str],
-             docs: Sequence[Collection[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per doc: IDF-weighted share of the query's stems it has, informative stems matched,
-    and the highest IDF among informative query stems it lacks."""
-    total = sum(idf.values())
-    share, count, missing = np.zeros(len(docs)), np.zeros(len(docs)), np.zeros(len(docs))
+def coverage(idf: np.ndarray, telling: np.ndarray, present: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per doc, from the query stems' IDFs, which of them are informative (`telling`) and
+    which each doc has (`present`, docs x stems): the IDF-weighted share of the query's
+    stems it has, informative stems matched, and the highest IDF among informative query
+    stems it lacks."""
+    n = len(present)
+    idf = np.asarray(idf, dtype=np.float64)
+    total = float(idf.sum())
     if not total:
-        return share, count, missing
-    telling = {s for s in idf if s in informative}  # asked once per query, not per document
-    for i, doc in enumerate(docs):
-        found = [s for s in idf if s in doc]
-        share[i] = sum(idf[s] for s in found) / total
-        count[i] = sum(s in telling for s in found)
-        missing[i] = max((idf[s] for s in telling if s not in doc), default=0.0)
+        return np.zeros(n), np.zeros(n), np.zeros(n)
+    telling = np.asarray(telling, dtype=bool)
+    share = present @ idf / total
+    count = (present & telling).sum(axis=1).astype(np.float64)
+    lacking = np.where(~present & telling, idf, 0.0)
+    missing = lacking.max(axis=1) if lacking.shape[1] else np.zeros(n)
     return share, count, missing
 
 

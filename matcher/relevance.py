@@ -142,19 +142,23 @@ def learner_scores(learner: str, z: np.ndarray, weights: np.ndarray | None, bias
 def tree_scores(trees: Mapping[str, np.ndarray], z: np.ndarray) -> np.ndarray:
     """Sum of leaf values of every tree for each row (all trees walked at once)."""
     leaf = trees["leaf"]
-    here = np.arange(len(leaf))
-    # A leaf is its own child on both sides, so every row simply takes `depth` steps.
-    left = np.where(leaf, here, trees["left"])
-    right = np.where(leaf, here, trees["right"])
-    feature, threshold = trees["feature"], trees["threshold"]
+    here = np.arange(len(leaf), dtype=np.int32)
+    # A leaf is its own child on both sides, so every row simply takes `depth` steps; the
+    # right children come first, the left ones `len(leaf)` further on (32-bit: less to move).
+    child = np.concatenate([np.where(leaf, here, trees["right"]),
+                            np.where(leaf, here, trees["left"])]).astype(np.int32)
+    feature = trees["feature"].astype(np.int32)
+    threshold = trees["threshold"]
     z = np.ascontiguousarray(z, dtype=np.float64)
     width = z.shape[1] if z.ndim == 2 else 0
-    node = np.broadcast_to(trees["roots"], (len(z), len(trees["roots"]))).copy()
-    offset = (np.arange(len(z)) * width)[:, None]
+    node = np.broadcast_to(trees["roots"].astype(np.int32),
+                           (len(z), len(trees["roots"]))).copy()
+    index_type = np.int32 if len(z) * max(width, 1) < 2**31 else np.int64
+    offset = (np.arange(len(z), dtype=index_type) * width)[:, None]
     flat = z.ravel()
     for _ in range(int(trees["depth"][0])):
         go_left = flat[offset + feature[node]] <= threshold[node]
-        node = np.where(go_left, left[node], right[node])
+        node = child[node + len(leaf) * go_left]
     return trees["baseline"][0] + trees["value"][node].sum(axis=1)
 
 

@@ -40,6 +40,15 @@ class TokenTable(Mapping[str, tuple[str, ...]]):
     def __contains__(self, doc_id: object) -> bool:
         return doc_id in self._docs
 
+    def distinct(self, doc_id: str) -> np.ndarray:
+        """The sorted distinct codes of one document's stems (codes of this table only)."""
+        return np.unique(self._docs[doc_id])
+
+    def codes(self, stems: Sequence[str]) -> np.ndarray:
+        """The code of each stem in this table, -1 for a stem no document has."""
+        code = self._code
+        return np.fromiter((code.get(s, -1) for s in stems), dtype=np.int64, count=len(stems))
+
     def having(self, doc_ids: Iterable[str], sequence: Sequence[str]) -> set[str]:
         """Those of `doc_ids` whose stems contain `sequence` as consecutive stems."""
         if not sequence or any(s not in self._code for s in sequence):

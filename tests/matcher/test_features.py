@@ -15,6 +15,7 @@ from matcher.features import (
     pair_features,
 )
 from matcher.index import build_index, make_analyzer
+from matcher.termrows import TermRows
 
 COL = {f: n for n, f in enumerate(FEATURES)}
 
@@ -82,10 +83,24 @@ def test_rank_of_a_channel_that_missed_the_document(rec):
     assert np.allclose(x[missed, COL["lexical_rank"]], np.log1p(cands.depth + 1))
 
 
+def term_rows(sets: list[set[str]]) -> TermRows:
+    """Sets of stems as code rows (codes by sorted stem)."""
+    code = {t: n for n, t in enumerate(sorted(set().union(*sets)))}
+    return TermRows.of([np.array(sorted(code[t] for t in s), dtype=np.int64) for s in sets])
+
+
+def test_no_query_stems_cover_nothing():
+    share, count, missing = coverage(np.zeros(0), np.zeros(0, bool), np.zeros((2, 0), bool))
+    assert share.tolist() == count.tolist() == missing.tolist() == [0.0, 0.0]
+
+
 def test_idf_and_coverage_oracle():
     idf = idf_weights(["a", "b", "z"], {"a": 3, "b": 1}, 4)
     assert idf["z"] > idf["b"] > idf["a"]
-    share, count, missing = coverage(idf, {"b", "z"}, [{"a", "b"}, {"z"}, set()])
+    docs = [{"a", "b"}, {"z"}, set()]
+    present = np.array([[s in d for s in idf] for d in docs])
+    share, count, missing = coverage(np.array(list(idf.values())),
+                                     np.array([s in {"b", "z"} for s in idf]), present)
     total = sum(idf.values())
     assert share == pytest.approx([(idf["a"] + idf["b"]) / total, idf["z"] / total, 0.0])
     assert count.tolist() == [1, 1, 0]
@@ -99,7 +114,7 @@ def test_neighbour_features_against_a_loop_oracle():
     convex = rng.uniform(size=8)
     tokens = [set(rng.choice(list("abcdefgh"), size=4, replace=False)) for _ in range(8)]
     sectors = ["s1", "s2", "s1", "s1", "s2", "s3", "s1", "s2"]
-    got = neighbour_features(convex, vectors, tokens, sectors, k=3)
+    got = neighbour_features(convex, vectors, term_rows(tokens), sectors, k=3)
     top = list(np.argsort(-convex)[:3])
     for i in range(8):
         others = [t for t in top if t != i]
@@ -113,6 +128,7 @@ def test_neighbour_features_against_a_loop_oracle():
 
 
 def test_a_lone_candidate_has_no_neighbours():
-    got = neighbour_features(np.array([0.7]), np.ones((1, 3)) / np.sqrt(3), [{"a"}], ["s"])
+    got = neighbour_features(np.array([0.7]), np.ones((1, 3)) / np.sqrt(3),
+                             term_rows([{"a"}]), ["s"])
     assert got["nbr_cos"][0] == 0 and got["nbr_cos_max"][0] == -1.0
     assert got["nbr_sector"][0] == 0
