@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-_EMPTY = (np.zeros(0, np.int64), np.zeros(0, np.float32))
+# Postings hold int32 document ids (ids are dense and small): 8 bytes a posting, not 12.
+_EMPTY = (np.zeros(0, np.int32), np.zeros(0, np.float32))
 
 
 def bm25_term(tf: np.ndarray, doc_len: np.ndarray, avg_len: float, df: int, n_docs: int,
@@ -119,11 +120,11 @@ class LexicalIndex:
         for stem in drop.keys() | add.keys():
             ids, tf = postings.get(stem, _EMPTY)
             if stem in drop:
-                keep = ~np.isin(ids, np.fromiter(drop[stem], np.int64))
+                keep = ~np.isin(ids, np.fromiter(drop[stem], np.int32))
                 ids, tf = ids[keep], tf[keep]
             if stem in add:
                 new = sorted(add[stem])
-                ids = np.concatenate([ids, np.array([d for d, _ in new], np.int64)])
+                ids = np.concatenate([ids, np.array([d for d, _ in new], np.int32)])
                 tf = np.concatenate([tf, np.array([c for _, c in new], np.float32)])
                 order = np.argsort(ids, kind="stable")
                 ids, tf = ids[order], tf[order]
@@ -150,7 +151,9 @@ class LexicalIndex:
         """Load an index written by `save`."""
         meta = json.loads((folder / "lexical.json").read_text(encoding="utf-8"))
         with np.load(folder / "postings.npz", allow_pickle=False) as arrays:
-            ids, tf, counts = arrays["ids"], arrays["tf"], arrays["counts"]
+            ids, tf, counts = (arrays["ids"].astype(np.int32, copy=False),
+                               arrays["tf"].astype(np.float32, copy=False),
+                               arrays["counts"])
             lengths, present = arrays["lengths"], arrays["present"]
         if len(counts) != len(meta["stems"]) or int(counts.sum()) != len(ids):
             raise ValueError(f"{folder}: postings do not match the stem list")
