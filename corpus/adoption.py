@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from corpus.schema import Innovation, region_key
+from corpus.packed import Facts
+from corpus.schema import region_key
 from corpus.store import Replication
 
 FROM_SOURCES = "sumber"  # named by a source in the catalogue
@@ -24,7 +25,7 @@ class Adoption:
     origin: str  # FROM_SOURCES or RECORDED
 
 
-def adoptions(corpus: Iterable[Innovation], recorded: Iterable[Replication]
+def adoptions(facts: Iterable[Facts], recorded: Iterable[Replication]
               ) -> list[Adoption]:
     """The catalogue's named adopters, then the store's records that name another region or
     stage (regions compared by corpus.schema.region_key, as the store compares them)."""
@@ -37,10 +38,9 @@ def adoptions(corpus: Iterable[Innovation], recorded: Iterable[Replication]
             seen.add(key)
             out.append(item)
 
-    for record in corpus:
-        for adopter in record.adopters:
-            add(Adoption(record.id, adopter.region, adopter.province, adopter.stage,
-                         FROM_SOURCES))
+    for record in facts:
+        for region, province, stage in record.adopters:
+            add(Adoption(record.id, region, province, stage, FROM_SOURCES))
     for rep in recorded:
         add(Adoption(rep.innovation_id, rep.region, rep.province, rep.stage.value, RECORDED))
     return out

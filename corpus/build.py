@@ -17,9 +17,9 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from corpus.awards import split_awards
+from corpus.collection import Corpus
 from corpus.facts import read_facts, sentence_count
 from corpus.loader import (
-    Corpus,
     CorpusError,
     RecordError,
     jsonl_rows,

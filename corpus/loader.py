@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import os
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from corpus.collection import Corpus
 from corpus.files import write_atomic
 from corpus.schema import Innovation
 
@@ -49,75 +48,6 @@ class CorpusError(ValueError):
         more = len(errors) - MAX_REPORTED_ERRORS
         tail = f"\n  ... and {more} more" if more > 0 else ""
         super().__init__(f"{len(errors)} problem(s) in corpus, nothing loaded:\n{shown}{tail}")
-
-
-@dataclass(frozen=True)
-class Corpus:
-    """An immutable, validated collection of innovations."""
-
-    records: tuple[Innovation, ...]
-    source: str = "<memory>"
-    by_id: Mapping[str, Innovation] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "by_id", {r.id: r for r in self.records})
-
-    def __len__(self) -> int:
-        return len(self.records)
-
-    def __iter__(self) -> Iterator[Innovation]:
-        return iter(self.records)
-
-    @cached_property
-    def aliases(self) -> dict[str, str]:
-        """Ids merged into another record -> the id of the record that absorbed them."""
-        return {alias: r.id for r in self.records for alias in r.aliases
-                if alias not in self.by_id}
-
-    def resolve(self, innovation_id: str) -> Innovation | None:
-        """The record with this id, or the one it was merged into, or None."""
-        record = self.by_id.get(innovation_id)
-        if record is None and innovation_id in self.aliases:
-            record = self.by_id[self.aliases[innovation_id]]
-        return record
-
-    def changed(self, upserts: Iterable[Innovation], deleted: Iterable[str]) -> Corpus:
-        """A new corpus with `upserts` added or replaced and the `deleted` ids gone; a
-        replaced record keeps its place."""
-        by_id = dict(self.by_id)
-        for iid in deleted:
-            by_id.pop(iid, None)
-        for record in upserts:
-            by_id[record.id] = record
-        twin = object.__new__(Corpus)  # by_id is already built: skip __post_init__'s loop
-        object.__setattr__(twin, "records", tuple(by_id.values()))
-        object.__setattr__(twin, "source", self.source)
-        object.__setattr__(twin, "by_id", by_id)
-        return twin
-
-    @cached_property
-    def content_hash(self) -> str:
-        """SHA-256 over the canonical JSON of all records, independent of order."""
-        return corpus_hash(self.records)
-
-
-def record_hash(record: Innovation) -> str:
-    """SHA-256 of one record's canonical JSON."""
-    canonical = json.dumps(record.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def corpus_hash(records: Iterable[Innovation]) -> str:
-    """Order-independent hash of a set of records."""
-    return hashes_digest(record_hash(r) for r in records)
-
-
-def hashes_digest(hashes: Iterable[str]) -> str:
-    """The order-independent corpus hash from its records' hashes."""
-    digest = hashlib.sha256()
-    for h in sorted(hashes):
-        digest.update(h.encode())
-    return digest.hexdigest()
 
 
 def bundled_corpus_path() -> Path:

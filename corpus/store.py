@@ -8,15 +8,16 @@ import datetime as dt
 import json
 import re
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from corpus.collection import Corpus, record_hash
 from corpus.db import TABLES, Connection, Database, StoreUnavailableError, open_database
-from corpus.loader import Corpus, record_hash, record_to_row
+from corpus.loader import record_to_row
 from corpus.schema import Innovation, no_control_chars, province_field
 
 
@@ -207,9 +208,13 @@ class Store:
 
     def innovations(self) -> list[Innovation]:
         """All innovations in id order."""
+        return list(self._each())
+
+    def _each(self) -> Iterator[Innovation]:
         # Row by row, not fetchall: 30,000 JSON texts held at once doubled the peak.
         cursor = self._conn().execute("SELECT data FROM innovations ORDER BY id")
-        return [Innovation.model_validate_json(r["data"]) for r in cursor]
+        for row in cursor:
+            yield Innovation.model_validate_json(row["data"])
 
     def upsert(self, records: Iterable[Innovation], *,
                also: Callable[[Connection, WriteResult], None] | None = None
@@ -380,4 +385,5 @@ class Store:
 
     def corpus(self) -> Corpus:
         """The stored innovations as a Corpus (replication records are kept apart)."""
-        return Corpus(tuple(self.innovations()), source=self.location)
+        # One record at a time into the compressed corpus: never all of them decoded.
+        return Corpus(self._each(), source=self.location)

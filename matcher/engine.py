@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from corpus.loader import Corpus
+from corpus.collection import Corpus
 from matcher.explain import Informative, explain, explain_similar
 from matcher.features import (
     PairInputs,
@@ -167,7 +167,6 @@ class Recommender:
         self._str_id = index.str_ids
         self._recorded = recorded_replications or {}
         self._prior_memo: dict[str, float] = {}
-        self._words_memo: dict[str, int] = {}  # body words per record, counted when first met
         # Nothing here is proportional to the corpus (a write builds a new Recommender);
         # the memos above fill only as records are met.
         self._df = _DocFreq(index.lexical)
@@ -186,15 +185,15 @@ class Recommender:
     def replications_of(self, innovation_id: str) -> int:
         """Known replications: from sources plus those recorded at forums (MoU or
         implemented)."""
-        record = self.corpus.by_id[innovation_id]
-        return record.known_replications + self._recorded.get(innovation_id, 0)
+        facts = self.corpus.facts[innovation_id]
+        return facts.known_replications + self._recorded.get(innovation_id, 0)
 
     def prior(self, innovation_id: str) -> float:
         """The "proven" prior of one innovation (award tier and replications)."""
         value = self._prior_memo.get(innovation_id)
         if value is None:
-            record = self.corpus.by_id[innovation_id]
-            value = proven_prior(record.award_tier, self.replications_of(innovation_id))
+            facts = self.corpus.facts[innovation_id]
+            value = proven_prior(facts.award_tier, self.replications_of(innovation_id))
             self._prior_memo[innovation_id] = value
         return value
 
@@ -241,7 +240,7 @@ class Recommender:
     def _allowed(self, filters: Filters) -> list[str] | None:
         if not filters.active:
             return None
-        return [r.id for r in self.corpus if filters.accepts(r)]
+        return [i for i, facts in self.corpus.facts.items() if filters.accepts(facts)]
 
     def language(self, text: str) -> str:
         """'id' or 'en' for a query."""
@@ -295,7 +294,7 @@ class Recommender:
         share, matched, missing = coverage(
             np.array([idf[s] for s in base]), np.array([s in self.informative for s in base]),
             terms.presence(self.index.tokens.codes(base)))
-        records = [self.corpus.by_id[i] for i in cands.ids]
+        facts = [self.corpus.facts[i] for i in cands.ids]
         sectors = self.sector_distribution(vector)
         known = sum(s in self._df for s in base)
         return PairInputs(
@@ -304,20 +303,14 @@ class Recommender:
             lexical=cands.lexical, dense_ranks=cands.dense_ranks,
             lexical_ranks=cands.lexical_ranks, coverage=share, matched=matched,
             missing_idf=missing,
-            body_words=np.array([self._body_words(r) for r in records], dtype=np.float64),
-            has_problem=np.array([bool(r.problem) for r in records]),
-            has_solution=np.array([bool(r.solution) for r in records]),
-            sector_p=np.array([sectors.get(r.sector, 0.0) for r in records]),
-            doc_terms=terms, doc_sectors=[r.sector for r in records],
+            body_words=np.array([f.body_words for f in facts], dtype=np.float64),
+            has_problem=np.array([f.has_problem for f in facts]),
+            has_solution=np.array([f.has_solution for f in facts]),
+            sector_p=np.array([sectors.get(f.sector, 0.0) for f in facts]),
+            doc_terms=terms, doc_sectors=[f.sector for f in facts],
             lang_en=cands.lang == "en", query_terms=len(base),
             query_known=known / len(base) if base else 0.0, centroid=self._centroid,
             depth=cands.depth)
-
-    def _body_words(self, record) -> int:
-        words = self._words_memo.get(record.id)
-        if words is None:
-            words = self._words_memo[record.id] = record.body_words
-        return words
 
     def probabilities(self, vector: np.ndarray, stems: Sequence[str], cands: Candidates
                       ) -> np.ndarray:
@@ -444,7 +437,7 @@ class Recommender:
     def similar(self, innovation_id: str, *, k: int = 10,
                 filters: Filters | None = None) -> tuple[Recommendation, ...]:
         """Innovations most like a given one, from its stored vector (no re-encoding)."""
-        if innovation_id not in self.corpus.by_id:
+        if innovation_id not in self.corpus:
             raise KeyError(f"unknown innovation id {innovation_id!r}")
         vector = self.index.dense.vector(self.index.int_ids[innovation_id])
         passing = self._allowed(filters or Filters())

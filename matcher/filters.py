@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from corpus.awards import TIER_RANK, AwardTier
+from corpus.packed import Facts
 from corpus.schema import Innovation
 from corpus.vocab import Level, fold, normalise_level, normalise_province, normalise_sector
 
@@ -54,7 +55,7 @@ class Filters:
                     or self.year_from is not None or self.year_to is not None
                     or self.exclude_region)
 
-    def accepts(self, item: Innovation) -> bool:
+    def accepts(self, item: Innovation | Facts) -> bool:
         """Whether an innovation passes every filter."""
         if self.sectors and item.sector not in self.sectors:
             return False
@@ -83,7 +84,7 @@ def _canonical_region(name: str) -> str:
     return name
 
 
-def is_own_region(item: Innovation, region: str) -> bool:
+def is_own_region(item: Innovation | Facts, region: str) -> bool:
     """True when `region` names the innovation's own region (or its province, for provinces)."""
     own = _canonical_region(region)
     if not own:

@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from corpus.acronyms import common_acronyms
+from corpus.collection import Corpus, hashes_digest, record_hash
 from corpus.files import fsync_dir, fsync_file, sha256_file
 from corpus.glossary import read_glossary
-from corpus.loader import Corpus, hashes_digest, record_hash
 from matcher.dense import DenseIndex
 from matcher.fields import FieldVectors, encode_fields
 from matcher.lexical import LexicalIndex
@@ -76,7 +76,7 @@ def library_versions() -> dict[str, str]:
 def make_analyzer(corpus: Corpus) -> Analyzer:
     """An analyzer that knows the corpus's own acronyms, the common ones and the
     English-Indonesian glossary."""
-    pairs = [pair for record in corpus for pair in record.acronyms]
+    pairs = [pair for facts in corpus.facts.values() for pair in facts.acronyms]
     return Analyzer([*pairs, *common_acronyms()], read_glossary())
 
 
@@ -217,8 +217,8 @@ def apply_changes(index: ReplikaIndex, corpus: Corpus, ids: Iterable[str],
     for iid in gone:
         acronyms.pop(iid, None)
     for iid in fresh:
-        if corpus.by_id[iid].acronyms:
-            acronyms[iid] = corpus.by_id[iid].acronyms
+        if corpus.facts[iid].acronyms:
+            acronyms[iid] = corpus.facts[iid].acronyms
     after = {p for i in fresh for p in acronyms.get(i, ())}
     fresh_set = set(fresh)
     others = {p for i, pairs in acronyms.items() if i not in fresh_set for p in pairs} \
@@ -286,7 +286,7 @@ def apply_changes(index: ReplikaIndex, corpus: Corpus, ids: Iterable[str],
         vec, count = sums[sectors[iid]]
         sums[sectors.pop(iid)] = (vec - index.dense.vector(index.int_ids[iid]), count - 1)
     for n, iid in enumerate(fresh):
-        sector = corpus.by_id[iid].sector
+        sector = corpus.facts[iid].sector
         vec, count = sums.get(sector, (np.zeros(index.dense.dim, np.float64), 0))
         sums[sector] = (vec + vectors[n], count + 1)
         sectors[iid] = sector
@@ -303,7 +303,7 @@ def sync_index(index: ReplikaIndex, corpus: Corpus, embedder: Embedder, analyzer
                ) -> tuple[ReplikaIndex, Analyzer, dict[str, int]]:
     """The index in line with `corpus`, whatever changed: every record's hash is compared
     (for start-up, when no change log says what changed)."""
-    hashes = {r.id: record_hash(r) for r in corpus}
+    hashes = corpus.record_hashes()
     ids = [i for i in index.hashes if hashes.get(i) != index.hashes[i]]
     ids += [i for i in hashes if i not in index.hashes]
     return apply_changes(index, corpus, ids, embedder, analyzer, cache=cache, kind=kind,

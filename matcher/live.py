@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from corpus.loader import Corpus
+from corpus.collection import Corpus
 from corpus.store import Store, StoreUnavailableError
 from matcher.config import Settings
 from matcher.dense import set_search_threads

@@ -6,7 +6,8 @@ import logging
 from importlib import resources
 from pathlib import Path
 
-from corpus.loader import Corpus, load_bundled_corpus, load_corpus
+from corpus.collection import Corpus
+from corpus.loader import load_bundled_corpus, load_corpus
 from matcher.config import Settings
 from matcher.dense import set_search_threads
 from matcher.engine import Recommender

@@ -13,7 +13,8 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from corpus.loader import Corpus, load_bundled_corpus
+from corpus.collection import Corpus
+from corpus.loader import load_bundled_corpus
 from corpus.vocab import PROVINCES, SECTOR_BY_CODE
 from service.evaldoc import replace_generated
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from corpus.loader import Corpus
+from corpus.collection import Corpus
 from corpus.schema import Innovation
 from models.hashing import HashingEmbedder
 

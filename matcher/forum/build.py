@@ -8,7 +8,6 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from corpus.loader import Corpus
 from corpus.schema import Innovation
 from matcher.engine import Recommender
 from matcher.filters import is_own_region
@@ -122,7 +121,7 @@ def _with_inline(rec: Recommender, innovators: Sequence[InnovatorSpec],
     clash = [i.id for i in inline if i.id in rec.corpus.by_id]
     if clash:
         raise ForumInputError(f"inline innovations reuse corpus ids: {', '.join(clash)}")
-    corpus = Corpus(rec.corpus.records + tuple(inline), source="forum")
+    corpus = rec.corpus.changed(inline, ())
     analyzer = make_analyzer(corpus)
     index = build_index(corpus, rec.embedder, analyzer, cache=cache)
     return Recommender(corpus, index, rec.embedder, analyzer, fusion=rec.fusion,

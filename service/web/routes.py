@@ -16,8 +16,8 @@ from pydantic import ValidationError
 
 from corpus.adoption import adoptions
 from corpus.awards import TIER_LABEL, TIER_RANK, AwardTier
+from corpus.collection import Corpus
 from corpus.interests import DuplicateInterestError, InterestIn
-from corpus.loader import Corpus
 from corpus.schema import Innovation
 from corpus.vocab import PROVINCES, SECTOR_BY_CODE, SECTORS, Level
 from matcher.filters import Filters
@@ -127,10 +127,11 @@ def _missing(request: Request, innovation_id: str) -> HTMLResponse:
 def _browse(corpus: Corpus, filters: Filters, page: str) -> dict:
     """Innovations passing the filters, strongest award and newest first, one page."""
     number = int(page) if page.isdigit() and int(page) >= 1 else 1
-    items = sorted((r for r in corpus if filters.accepts(r)),
-                   key=lambda r: (-TIER_RANK[r.award_tier], -(r.year or 0), r.title))
+    items = sorted((f for f in corpus.facts.values() if filters.accepts(f)),
+                   key=lambda f: (-TIER_RANK[f.award_tier], -(f.year or 0), f.title))
     start = (number - 1) * BROWSE_PAGE
-    return {"items": items[start:start + BROWSE_PAGE], "total": len(items), "page": number,
+    shown = [corpus.by_id[f.id] for f in items[start:start + BROWSE_PAGE]]
+    return {"items": shown, "total": len(items), "page": number,
             "more": start + BROWSE_PAGE < len(items)}
 
 
@@ -164,14 +165,15 @@ def _innovation(request: Request, engine: LiveEngine, item: Innovation, *,
 def stats_page(request: Request, engine: LiveEngine = Depends(get_engine)) -> HTMLResponse:
     """Charts of what exists and where, replications by stage, and unmet demand."""
     corpus = engine.current().corpus
-    replications = adoptions(corpus, engine.store.replications())
+    facts = corpus.facts.values()
+    replications = adoptions(facts, engine.store.replications())
     demand = request.app.state.demand
-    by_province = Counter(r.province for r in corpus if r.province)
+    by_province = Counter(f.province for f in facts if f.province)
     charts = [
-        {"title": "Inovasi per sektor", "bars": bars(Counter(r.sector for r in corpus),
+        {"title": "Inovasi per sektor", "bars": bars(Counter(f.sector for f in facts),
                                                      SECTOR_LABELS)},
         {"title": "Inovasi per penghargaan", "bars": bars(
-            Counter(r.award_tier.value for r in corpus), TIER_LABELS)},
+            Counter(f.award_tier.value for f in facts), TIER_LABELS)},
         {"title": "Inovasi per provinsi asal", "bars": bars(by_province)},
         {"title": "Replikasi per tahap", "bars": bars(
             Counter(r.stage for r in replications), STAGE_LABELS),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from corpus.adoption import FROM_SOURCES, RECORDED, adoptions
+from corpus.packed import Facts
 from corpus.schema import Adopter, Innovation
 from corpus.store import Replication, Stage
 
@@ -25,7 +26,7 @@ def test_a_region_named_by_a_source_and_recorded_again_counts_once():
     recorded = [_recorded(1, "a", " kabupaten bantul ", Stage.IMPLEMENTED),  # the same one
                 _recorded(2, "a", "Kabupaten Bantul", Stage.MOU_SIGNED),  # another stage
                 _recorded(3, "b", "Kota Ambon", Stage.IMPLEMENTED)]
-    got = adoptions(corpus, recorded)
+    got = adoptions([Facts.of(r) for r in corpus], recorded)
     assert [(a.innovation_id, a.region, a.stage, a.origin) for a in got] == [
         ("a", "Kabupaten Bantul", "implemented", FROM_SOURCES),
         ("a", "Kota Solo", "interest", FROM_SOURCES),

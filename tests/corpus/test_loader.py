@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from corpus.collection import Corpus, corpus_hash
 from corpus.loader import (
-    Corpus,
     CorpusError,
     bundled_corpus_path,
-    corpus_hash,
     csv_cell,
     load_bundled_corpus,
     load_corpus,
@@ -298,5 +297,5 @@ def test_changed_corpus_equals_one_built_from_scratch(small_corpus):
     changed = small_corpus.changed([edited], [second.id])
     rebuilt = Corpus(tuple([edited, *small_corpus.records[2:]]))
     assert changed.content_hash == rebuilt.content_hash
-    assert changed.by_id == rebuilt.by_id and changed.records[0] is edited
+    assert changed.by_id == rebuilt.by_id and changed.records[0] == edited
     assert second.id not in changed.by_id and len(changed) == len(small_corpus) - 1

@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from corpus.loader import Corpus
+from corpus.collection import Corpus
 from matcher.config import Settings
 from matcher.index import (
     IndexMismatchError,

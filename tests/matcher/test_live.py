@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from corpus.loader import Corpus
+from corpus.collection import Corpus
 from corpus.store import ReplicationIn, Store
 from matcher.config import Settings
 from matcher.index import build_index, load_index, make_analyzer, sync_index

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from corpus.loader import Corpus
+from corpus.collection import Corpus
 from corpus.store import Store
 from matcher.config import Settings
 from matcher.live import LiveEngine

@@ -23,7 +23,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from corpus.loader import Corpus
+from corpus.collection import Corpus
 from corpus.schema import Innovation
 from corpus.store import Store
 from matcher.config import Settings

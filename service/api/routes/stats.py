@@ -24,12 +24,13 @@ router = APIRouter(tags=["stats"],
 def stats(request: Request, engine: LiveEngine = Depends(get_engine)) -> StatsOut:
     """Counts by sector, province, award tier and replication stage."""
     corpus = engine.current().corpus
-    replications = adoptions(corpus, engine.store.replications())
+    facts = corpus.facts.values()
+    replications = adoptions(facts, engine.store.replications())
     return StatsOut(
         innovations=len(corpus),
-        by_sector=dict(Counter(r.sector for r in corpus).most_common()),
-        by_province=dict(Counter(r.province or "(nasional)" for r in corpus).most_common()),
-        by_award_tier=dict(Counter(r.award_tier.value for r in corpus).most_common()),
+        by_sector=dict(Counter(f.sector for f in facts).most_common()),
+        by_province=dict(Counter(f.province or "(nasional)" for f in facts).most_common()),
+        by_award_tier=dict(Counter(f.award_tier.value for f in facts).most_common()),
         replications=len(replications),
         replications_from_sources=sum(r.origin == FROM_SOURCES for r in replications),
         replications_by_stage=dict(Counter(r.stage for r in replications).most_common()),

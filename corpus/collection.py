@@ -1,0 +1,217 @@
+"""The immutable corpus: records held compressed, their facts and hashes beside them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from functools import cached_property, lru_cache
+from itertools import chain, islice
+from types import MappingProxyType
+from typing import overload
+
+from corpus.packed import DICTIONARY_RECORDS, Codec, Facts
+from corpus.schema import Innovation
+
+DECODED_CACHE = 2048  # decoded records kept per corpus (about 3 KB each)
+
+
+class Corpus:
+    """An immutable, validated collection of innovations, in a stable order.
+
+    Records are held compressed (corpus.packed): `facts` answers filters, ranking, counts
+    and listings for every record; a record itself is decoded (and validated) when read,
+    the most recently read kept decoded. `changed` makes the next corpus, sharing the
+    compressed records that did not change."""
+
+    def __init__(self, records: Iterable[Innovation] = (), source: str = "<memory>") -> None:
+        records = iter(records)
+        first = list(islice(records, DICTIONARY_RECORDS))
+        codec = Codec.primed(r.model_dump_json().encode("utf-8") for r in first)
+        blobs: dict[str, bytes] = {}
+        facts: dict[str, Facts] = {}
+        hashes: dict[str, bytes] = {}
+        for record in chain(first, records):
+            if record.id in blobs:
+                raise ValueError(f"innovation id {record.id!r} appears twice in the corpus")
+            blobs[record.id] = codec.pack(record)
+            facts[record.id] = Facts.of(record)
+            hashes[record.id] = bytes.fromhex(record_hash(record))
+        self._setup(codec, blobs, facts, hashes, source)
+
+    def _setup(self, codec: Codec, blobs: dict[str, bytes], facts: dict[str, Facts],
+               hashes: dict[str, bytes], source: str) -> None:
+        self._codec, self._blobs, self._facts, self._hashes = codec, blobs, facts, hashes
+        self.source = source
+        self._ids = tuple(blobs)
+        self._read = lru_cache(maxsize=DECODED_CACHE)(self._decode)
+
+    def _decode(self, innovation_id: str) -> Innovation:
+        return self._codec.unpack(self._blobs[innovation_id])
+
+    # reading ------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __iter__(self) -> Iterator[Innovation]:
+        """Every record, decoded in order (a full scan: listings use `facts`)."""
+        return (self._codec.unpack(self._blobs[i]) for i in self._ids)
+
+    def __contains__(self, innovation_id: object) -> bool:
+        return innovation_id in self._blobs
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Corpus) and self._ids == other._ids and \
+            self._hashes == other._hashes
+
+    def __hash__(self) -> int:
+        return hash(self.content_hash)
+
+    def __repr__(self) -> str:
+        return f"Corpus({len(self)} innovations from {self.source})"
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """Innovation ids in corpus order."""
+        return self._ids
+
+    @property
+    def records(self) -> Sequence[Innovation]:
+        """The records in order, decoded as they are read."""
+        return _Records(self)
+
+    @property
+    def by_id(self) -> Mapping[str, Innovation]:
+        """Records by id, decoded as they are read."""
+        return _ById(self)
+
+    @property
+    def facts(self) -> Mapping[str, Facts]:
+        """What filters, ranking and counts read of every record, by id, in corpus order."""
+        return MappingProxyType(self._facts)
+
+    def get(self, innovation_id: str) -> Innovation | None:
+        """The record with this id (decoded once, then kept while it is read often)."""
+        return self._read(innovation_id) if innovation_id in self._blobs else None
+
+    def json_of(self, innovation_id: str) -> str:
+        """The record's JSON as held, without validating it (for fast text scans)."""
+        blob = self._blobs[innovation_id]
+        return self._codec.unpack_json(blob)
+
+    @cached_property
+    def aliases(self) -> dict[str, str]:
+        """Ids merged into another record -> the id of the record that absorbed them."""
+        return {alias: f.id for f in self._facts.values() for alias in f.aliases
+                if alias not in self._blobs}
+
+    def resolve(self, innovation_id: str) -> Innovation | None:
+        """The record with this id, or the one it was merged into, or None."""
+        if innovation_id in self._blobs:
+            return self._read(innovation_id)
+        if innovation_id in self.aliases:
+            return self._read(self.aliases[innovation_id])
+        return None
+
+    def record_hashes(self) -> dict[str, str]:
+        """Each record's hash (corpus.collection.record_hash), by id."""
+        return {i: h.hex() for i, h in self._hashes.items()}
+
+    @cached_property
+    def content_hash(self) -> str:
+        """SHA-256 over the canonical JSON of all records, independent of order."""
+        return hashes_digest(h.hex() for h in self._hashes.values())
+
+    # changing -----------------------------------------------------------------------
+
+    def changed(self, upserts: Iterable[Innovation], deleted: Iterable[str]) -> Corpus:
+        """A new corpus with `upserts` added or replaced and the `deleted` ids gone; a
+        replaced record keeps its place, a new one goes last."""
+        blobs, facts, hashes = dict(self._blobs), dict(self._facts), dict(self._hashes)
+        for iid in deleted:
+            blobs.pop(iid, None)
+            facts.pop(iid, None)
+            hashes.pop(iid, None)
+        for record in upserts:
+            blobs[record.id] = self._codec.pack(record)
+            facts[record.id] = Facts.of(record)
+            hashes[record.id] = bytes.fromhex(record_hash(record))
+        twin = Corpus.__new__(Corpus)
+        twin._setup(self._codec, blobs, facts, hashes, self.source)
+        return twin
+
+
+class _Records(Sequence[Innovation]):
+    """A corpus's records by position, decoded when read."""
+
+    def __init__(self, corpus: Corpus) -> None:
+        self._corpus = corpus
+
+    def __len__(self) -> int:
+        return len(self._corpus)
+
+    @overload
+    def __getitem__(self, index: int) -> Innovation: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Innovation, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Innovation | tuple[Innovation, ...]:
+        ids = self._corpus.ids
+        if isinstance(index, slice):
+            return tuple(self._corpus.by_id[i] for i in ids[index])
+        return self._corpus.by_id[ids[index]]
+
+    def __iter__(self) -> Iterator[Innovation]:
+        return iter(self._corpus)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, _Records):
+            return self._corpus == other._corpus
+        return isinstance(other, (tuple, list)) and tuple(self) == tuple(other)
+
+    __hash__ = None  # type: ignore[assignment]  # like a list: equal by content
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} records of {self._corpus!r}>"
+
+
+class _ById(Mapping[str, Innovation]):
+    """A corpus's records by id, decoded when read."""
+
+    def __init__(self, corpus: Corpus) -> None:
+        self._corpus = corpus
+
+    def __getitem__(self, innovation_id: str) -> Innovation:
+        record = self._corpus.get(innovation_id)
+        if record is None:
+            raise KeyError(innovation_id)
+        return record
+
+    def __contains__(self, innovation_id: object) -> bool:
+        return innovation_id in self._corpus
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._corpus.ids)
+
+    def __len__(self) -> int:
+        return len(self._corpus)
+
+
+def record_hash(record: Innovation) -> str:
+    """SHA-256 of one record's canonical JSON."""
+    canonical = json.dumps(record.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def corpus_hash(records: Iterable[Innovation]) -> str:
+    """Order-independent hash of a set of records."""
+    return hashes_digest(record_hash(r) for r in records)
+
+
+def hashes_digest(hashes: Iterable[str]) -> str:
+    """The order-independent corpus hash from its records' hashes."""
+    digest = hashlib.sha256()
+    for h in sorted(hashes):
+        digest.update(h.encode())
+    return digest.hexdigest()

@@ -1,0 +1,82 @@
+"""The compressed corpus against the records it was made from (the oracle)."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from corpus.collection import Corpus, corpus_hash
+from corpus.loader import load_bundled_corpus
+from corpus.packed import Facts
+from corpus.schema import Innovation
+
+
+def test_records_read_back_equal_the_originals(small_corpus: Corpus) -> None:
+    originals = list(small_corpus)
+    again = Corpus(originals, source="again")
+    assert list(again) == originals
+    assert list(again.records) == originals
+    assert again.records[1:3] == tuple(originals[1:3])
+    assert again.ids == tuple(r.id for r in originals)
+    assert all(again.by_id[r.id] == r for r in originals)
+    assert Innovation.model_validate_json(again.json_of(originals[0].id)) == originals[0]
+    assert again.get("no-such-id") is None and "no-such-id" not in again
+    with pytest.raises(KeyError):
+        again.by_id["no-such-id"]
+
+
+def test_facts_say_what_the_records_say() -> None:
+    corpus = load_bundled_corpus()
+    for record in corpus:
+        facts = corpus.facts[record.id]
+        assert facts == Facts.of(record)
+        assert (facts.sector, facts.province, facts.level, facts.year, facts.award_tier) == \
+            (record.sector, record.province, record.level, record.year, record.award_tier)
+        assert facts.body_words == record.body_words
+        assert facts.has_problem == bool(record.problem)
+        assert facts.acronyms == record.acronyms
+        assert facts.adopters == tuple((a.region, a.province, a.stage) for a in record.adopters)
+
+
+def test_changed_replaces_in_place_appends_new_and_leaves_the_original(
+        small_corpus: Corpus) -> None:
+    first, second = small_corpus.records[:2]
+    edited = first.model_copy(update={"title": "Judul yang diubah"})
+    new = second.model_copy(update={"id": "baru-sekali"})
+    after = small_corpus.changed([edited, new], [second.id])
+    assert after.ids == (first.id, *small_corpus.ids[2:], "baru-sekali")
+    assert after.by_id[first.id].title == "Judul yang diubah"
+    assert after.facts[first.id].title == "Judul yang diubah"
+    assert second.id not in after and second.id not in after.facts
+    assert small_corpus.by_id[first.id] == first and second.id in small_corpus
+    assert after.content_hash == corpus_hash(after.records)
+    assert after != small_corpus
+
+
+def test_content_hash_is_the_records_hash_in_any_order(small_corpus: Corpus) -> None:
+    records = list(small_corpus)
+    assert small_corpus.content_hash == corpus_hash(records)
+    assert Corpus(records[::-1]).content_hash == small_corpus.content_hash
+    assert Corpus(records) == Corpus(records)
+
+
+def test_a_repeated_id_is_refused(small_corpus: Corpus) -> None:
+    record = small_corpus.records[0]
+    with pytest.raises(ValueError, match=record.id):
+        Corpus([record, record])
+
+
+def test_many_threads_read_the_same_records() -> None:
+    corpus = load_bundled_corpus()
+    ids = list(corpus.ids) * 4
+    with ThreadPoolExecutor(8) as pool:
+        titles = list(pool.map(lambda i: corpus.by_id[i].title, ids))
+    assert titles == [corpus.facts[i].title for i in ids]
+
+
+def test_held_compressed_well_below_the_json() -> None:
+    corpus = load_bundled_corpus()
+    held = sum(len(corpus._blobs[i]) for i in corpus.ids)
+    raw = sum(len(corpus.json_of(i).encode()) for i in corpus.ids)
+    assert held < raw / 2
