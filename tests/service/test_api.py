@@ -301,6 +301,21 @@ def test_list_innovations_filters(client, params, expected):
     assert body["total"] == len(expected)
 
 
+def _has_words(row: dict, q: str) -> bool:
+    hay = " ".join(row.get(k) or "" for k in ("title", "acronym_expansion", "agency", "region",
+                                              "problem", "solution")).casefold()
+    return all(w in hay for w in q.casefold().split())
+
+
+@pytest.mark.parametrize("q", ["sampah", "SURABAYA pelayanan", "menpan.go.id", 'sampah"',
+                               "kota", "zzzz-nowhere"])
+def test_list_innovations_text_search_matches_the_fields(client, q):
+    # "menpan.go.id" is in a source address only: the compressed-JSON shortcut must not
+    # let it through; a quoted word skips the shortcut and is still matched exactly.
+    body = client.get("/v1/innovations", params={"q": q, "page_size": 50}).json()
+    assert [r["id"] for r in body["items"]] == _expected(lambda r: _has_words(r, q))
+
+
 def test_page_size_over_the_limit_is_422_naming_max_page_size(client):
     limit = TEST_LIMITS.max_page_size
     assert client.get("/v1/innovations", params={"page_size": limit}).status_code == 200
