@@ -25,28 +25,18 @@ class Corpus:
     compressed records that did not change."""
 
     def __init__(self, records: Iterable[Innovation] = (), source: str = "<memory>") -> None:
-        self._build(((r, None) for r in records), source)
-
-    @classmethod
-    def hashed(cls, pairs: Iterable[tuple[Innovation, str]], source: str) -> Corpus:
-        """A corpus from records and the hashes (record_hash) a store already holds."""
-        corpus = cls.__new__(cls)
-        corpus._build(pairs, source)
-        return corpus
-
-    def _build(self, pairs: Iterable[tuple[Innovation, str | None]], source: str) -> None:
-        pairs = iter(pairs)
-        first = list(islice(pairs, DICTIONARY_RECORDS))
-        codec = Codec.primed(r.model_dump_json().encode("utf-8") for r, _ in first)
+        records = iter(records)
+        first = list(islice(records, DICTIONARY_RECORDS))
+        codec = Codec.primed(r.model_dump_json().encode("utf-8") for r in first)
         blobs: dict[str, bytes] = {}
         facts: dict[str, Facts] = {}
         hashes: dict[str, bytes] = {}
-        for record, known in chain(first, pairs):
+        for record in chain(first, records):
             if record.id in blobs:
                 raise ValueError(f"innovation id {record.id!r} appears twice in the corpus")
             blobs[record.id] = codec.pack(record)
             facts[record.id] = Facts.of(record)
-            hashes[record.id] = bytes.fromhex(known or record_hash(record))
+            hashes[record.id] = bytes.fromhex(record_hash(record))
         self._setup(codec, blobs, facts, hashes, source)
 
     def _setup(self, codec: Codec, blobs: dict[str, bytes], facts: dict[str, Facts],
@@ -123,10 +113,6 @@ class Corpus:
         if innovation_id in self.aliases:
             return self._read(self.aliases[innovation_id])
         return None
-
-    def hash_of(self, innovation_id: str) -> str:
-        """One record's hash (corpus.collection.record_hash)."""
-        return self._hashes[innovation_id].hex()
 
     def record_hashes(self) -> dict[str, str]:
         """Each record's hash (corpus.collection.record_hash), by id."""

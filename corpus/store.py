@@ -211,13 +211,10 @@ class Store:
         return list(self._each())
 
     def _each(self) -> Iterator[Innovation]:
-        return (record for record, _ in self._each_hashed())
-
-    def _each_hashed(self) -> Iterator[tuple[Innovation, str]]:
         # Row by row, not fetchall: 30,000 JSON texts held at once doubled the peak.
-        cursor = self._conn().execute("SELECT data, hash FROM innovations ORDER BY id")
+        cursor = self._conn().execute("SELECT data FROM innovations ORDER BY id")
         for row in cursor:
-            yield Innovation.model_validate_json(row["data"]), row["hash"]
+            yield Innovation.model_validate_json(row["data"])
 
     def upsert(self, records: Iterable[Innovation], *,
                also: Callable[[Connection, WriteResult], None] | None = None
@@ -389,4 +386,4 @@ class Store:
     def corpus(self) -> Corpus:
         """The stored innovations as a Corpus (replication records are kept apart)."""
         # One record at a time into the compressed corpus: never all of them decoded.
-        return Corpus.hashed(self._each_hashed(), source=self.location)
+        return Corpus(self._each(), source=self.location)
