@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, partial
 from itertools import chain, islice
 from types import MappingProxyType
 from typing import overload
@@ -44,10 +44,9 @@ class Corpus:
         self._codec, self._blobs, self._facts, self._hashes = codec, blobs, facts, hashes
         self.source = source
         self._ids = tuple(blobs)
-        self._read = lru_cache(maxsize=DECODED_CACHE)(self._decode)
-
-    def _decode(self, innovation_id: str) -> Innovation:
-        return self._codec.unpack(self._blobs[innovation_id])
+        # Over a function of the codec and the blobs, not a bound method: a corpus that
+        # referred to itself would wait for the cycle collector after every write.
+        self._read = lru_cache(maxsize=DECODED_CACHE)(partial(_decode, codec, blobs))
 
     # reading ------------------------------------------------------------------------
 
@@ -140,6 +139,10 @@ class Corpus:
         twin = Corpus.__new__(Corpus)
         twin._setup(self._codec, blobs, facts, hashes, self.source)
         return twin
+
+
+def _decode(codec: Codec, blobs: Mapping[str, bytes], innovation_id: str) -> Innovation:
+    return codec.unpack(blobs[innovation_id])
 
 
 class _Records(Sequence[Innovation]):

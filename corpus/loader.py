@@ -75,9 +75,9 @@ def validation_errors(exc: ValidationError, source: str, line: int) -> list[Reco
                         err["msg"].removeprefix("Value error, ")) for err in exc.errors()]
 
 
-def validate_rows(rows: Iterable[tuple[int, Mapping[str, Any]]], source: str, *,
-                  strict: bool = False) -> Corpus:
-    """Validate (line, row) pairs into a Corpus, or raise CorpusError listing every problem.
+def validate_records(rows: Iterable[tuple[int, Mapping[str, Any]]], source: str, *,
+                  strict: bool = False) -> list[Innovation]:
+    """Validate (line, row) pairs into records, or raise CorpusError listing every problem.
 
     `strict` (JSON from a client): no coercion, so `false` or "5" is no number."""
     errors: list[RecordError] = []
@@ -104,7 +104,13 @@ def validate_rows(rows: Iterable[tuple[int, Mapping[str, Any]]], source: str, *,
         records.append(record)
     if errors:
         raise CorpusError(errors)
-    return Corpus(tuple(records), source=source)
+    return records
+
+
+def validate_rows(rows: Iterable[tuple[int, Mapping[str, Any]]], source: str, *,
+                  strict: bool = False) -> Corpus:
+    """Validate (line, row) pairs into a Corpus (see validate_records)."""
+    return Corpus(validate_records(rows, source, strict=strict), source=source)
 
 
 def json_lines(text: str) -> list[str]:
@@ -189,8 +195,9 @@ def csv_rows(text: str, source: str, errors: list[RecordError]
         errors.append(RecordError(source, reader.line_num, "", f"malformed CSV: {exc}"))
 
 
-def parse_corpus_text(text: str, fmt: str, source: str, *, strict: bool = False) -> Corpus:
-    """Validate JSONL or CSV text into a Corpus; any problem raises CorpusError."""
+def parse_records_text(text: str, fmt: str, source: str, *, strict: bool = False
+                       ) -> list[Innovation]:
+    """Validate JSONL or CSV text into records; any problem raises CorpusError."""
     readers = {"jsonl": jsonl_rows, "csv": csv_rows}
     if fmt not in readers:
         raise CorpusError([RecordError(source, 0, "", f"unsupported format {fmt!r}; use "
@@ -198,14 +205,19 @@ def parse_corpus_text(text: str, fmt: str, source: str, *, strict: bool = False)
     parse_errors: list[RecordError] = []
     rows = list(readers[fmt](text, source, parse_errors))
     try:
-        corpus = validate_rows(rows, source, strict=strict and fmt == "jsonl")
+        records = validate_records(rows, source, strict=strict and fmt == "jsonl")
     except CorpusError as exc:
         raise CorpusError(sorted(parse_errors + exc.errors, key=lambda e: e.line)) from None
     if parse_errors:
         raise CorpusError(parse_errors)
-    if not corpus.records:
+    if not records:
         raise CorpusError([RecordError(source, 0, "", "no records")])
-    return corpus
+    return records
+
+
+def parse_corpus_text(text: str, fmt: str, source: str, *, strict: bool = False) -> Corpus:
+    """Validate JSONL or CSV text into a Corpus; any problem raises CorpusError."""
+    return Corpus(parse_records_text(text, fmt, source, strict=strict), source=source)
 
 
 def load_corpus(path: str | os.PathLike[str]) -> Corpus:

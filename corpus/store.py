@@ -281,7 +281,7 @@ class Store:
                     (record.id, json.dumps(record_to_row(record), ensure_ascii=False),
                      record_hash(record), _now()))
             conn.execute("INSERT INTO meta (key, value) VALUES ('seeded', ?)", (_now(),))
-            self._log(conn, "seed", [r.id for r in corpus.records])
+            self._log(conn, "seed", list(corpus.ids))
         return True
 
     # replications ----------------------------------------------------------------------

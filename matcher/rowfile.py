@@ -11,11 +11,14 @@ file keeps reading the version it was opened on.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 from numpy.lib import format as npy
+
+_HAS_PREADV = hasattr(os, "preadv")
 
 
 class RowFile:
@@ -24,6 +27,7 @@ class RowFile:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._file = open(self.path, "rb")  # noqa: SIM115 - kept open while the rows are used
+        self._lock = threading.Lock()
         try:
             version = npy.read_magic(self._file)
             read_header = (npy.read_array_header_1_0 if version == (1, 0)
@@ -58,12 +62,19 @@ class RowFile:
             raise IndexError(f"row out of range 0..{len(self) - 1} in {self.path}")
         out = np.empty((len(rows), *self.shape[1:]), dtype=self.dtype)
         view = memoryview(out.reshape(-1).view(np.uint8))  # flat bytes of the output
-        fd, size = self._file.fileno(), self._row_bytes
+        size = self._row_bytes
         for n, row in enumerate(rows.tolist()):
-            got = os.preadv(fd, [view[n * size:(n + 1) * size]], self._offset + row * size)
+            got = self._read_at(view[n * size:(n + 1) * size], self._offset + row * size)
             if got != size:
                 raise OSError(f"{self.path}: short read of row {row} ({got} of {size} bytes)")
         return out
+
+    def _read_at(self, into: memoryview, offset: int) -> int:
+        if _HAS_PREADV:
+            return os.preadv(self._file.fileno(), [into], offset)
+        with self._lock:  # no positional reads here (Windows): seek and read under a lock
+            self._file.seek(offset)
+            return self._file.readinto(into) or 0
 
     def close(self) -> None:
         """Close the file (also done when the object is collected)."""

@@ -80,3 +80,18 @@ def test_held_compressed_well_below_the_json() -> None:
     held = sum(len(corpus._blobs[i]) for i in corpus.ids)
     raw = sum(len(corpus.json_of(i).encode()) for i in corpus.ids)
     assert held < raw / 2
+
+
+def test_an_old_corpus_is_freed_without_the_cycle_collector(small_corpus: Corpus) -> None:
+    import gc
+    import weakref
+
+    gc.disable()
+    try:
+        old = small_corpus.changed([], [])
+        old.by_id[old.ids[0]]  # fill its decoded-record cache
+        ref = weakref.ref(old)
+        del old
+        assert ref() is None
+    finally:
+        gc.enable()

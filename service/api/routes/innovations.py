@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 
 from corpus.awards import TIER_RANK
 from corpus.collection import Corpus
-from corpus.loader import CorpusError, parse_corpus_text, validate_rows
+from corpus.loader import CorpusError, parse_records_text, validate_records
 from corpus.packed import Facts
 from corpus.schema import Innovation
 from corpus.store import HasReplicationsError, UnknownInnovationError
@@ -177,17 +177,17 @@ async def _parse_upload(request: Request, config: ServiceConfig) -> list[Innovat
     text = await _body_text(request)
     try:
         if content_type in BULK_TYPES:
-            records = parse_corpus_text(text, BULK_TYPES[content_type],
-                                        "upload", strict=True).records
+            records = parse_records_text(text, BULK_TYPES[content_type], "upload",
+                                         strict=True)
         elif content_type == "application/json":
             body = _json(text)
             rows = body if isinstance(body, list) else [body]
             if not all(isinstance(r, dict) for r in rows):
                 raise ApiError(422, "invalid_innovation", "expected a JSON object or an array "
                                "of objects")
-            records = validate_rows(
+            records = validate_records(
                 list(enumerate((without_read_only(r) for r in rows), start=1)), "upload",
-                strict=True).records
+                strict=True)
         else:
             raise ApiError(415, "unsupported_media_type", f"unsupported content type "
                            f"{content_type!r}; use application/json, application/x-ndjson "
@@ -243,7 +243,7 @@ async def replace_innovation(innovation_id: str, request: Request,
         raise ApiError(422, "id_mismatch", f"body id {body['id']!r} differs from the path id "
                        f"{innovation_id!r}")
     try:
-        record = validate_rows([(1, body)], "body", strict=True).records[0]
+        record = validate_records([(1, body)], "body", strict=True)[0]
     except CorpusError as exc:
         details = [{"field": e.field, "message": e.message} for e in exc.errors]
         raise ApiError(422, "invalid_innovation",
