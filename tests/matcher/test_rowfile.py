@@ -55,3 +55,16 @@ def test_chunked_writing_reads_back_with_numpy(tmp_path: Path) -> None:
     assert np.array_equal(np.load(tmp_path / "v.npy"), data)
     with pytest.raises(ValueError, match="wrote 4 rows of the 10"):
         save_rows(tmp_path / "x.npy", data.shape, np.float32, iter([data[:4]]))
+
+
+def test_without_positional_reads_the_rows_are_the_same(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Platforms without os.preadv (Windows) seek and read under a lock instead.
+    data = np.arange(60, dtype=np.float32).reshape(20, 3)
+    np.save(tmp_path / "v.npy", data)
+    monkeypatch.setattr("matcher.rowfile._HAS_PREADV", False)
+    rows = RowFile(tmp_path / "v.npy")
+    picks = [[19, 0], [5], [7, 7, 1]] * 8
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(rows.take, picks))
+    assert all(np.array_equal(g, data[p]) for g, p in zip(got, picks, strict=True))
