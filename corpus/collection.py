@@ -34,9 +34,7 @@ class Corpus:
         for record in chain(first, records):
             if record.id in blobs:
                 raise ValueError(f"innovation id {record.id!r} appears twice in the corpus")
-            blobs[record.id] = codec.pack(record)
-            facts[record.id] = Facts.of(record)
-            hashes[record.id] = bytes.fromhex(record_hash(record))
+            _enter(codec, record, blobs, facts, hashes)
         self._setup(codec, blobs, facts, hashes, source)
 
     def _setup(self, codec: Codec, blobs: dict[str, bytes], facts: dict[str, Facts],
@@ -113,6 +111,10 @@ class Corpus:
             return self._read(self.aliases[innovation_id])
         return None
 
+    def hash_of(self, innovation_id: str) -> str:
+        """One record's hash (record_hash), as computed when the record was entered."""
+        return self._hashes[innovation_id].hex()
+
     def record_hashes(self) -> dict[str, str]:
         """Each record's hash (corpus.collection.record_hash), by id."""
         return {i: h.hex() for i, h in self._hashes.items()}
@@ -133,12 +135,18 @@ class Corpus:
             facts.pop(iid, None)
             hashes.pop(iid, None)
         for record in upserts:
-            blobs[record.id] = self._codec.pack(record)
-            facts[record.id] = Facts.of(record)
-            hashes[record.id] = bytes.fromhex(record_hash(record))
+            _enter(self._codec, record, blobs, facts, hashes)
         twin = Corpus.__new__(Corpus)
         twin._setup(self._codec, blobs, facts, hashes, self.source)
         return twin
+
+
+def _enter(codec: Codec, record: Innovation, blobs: dict[str, bytes],
+           facts: dict[str, Facts], hashes: dict[str, bytes]) -> None:
+    """Hold one record: packed, its facts and its hash."""
+    blobs[record.id] = codec.pack(record)
+    facts[record.id] = Facts.of(record)
+    hashes[record.id] = bytes.fromhex(record_hash(record))
 
 
 def _decode(codec: Codec, blobs: Mapping[str, bytes], innovation_id: str) -> Innovation:

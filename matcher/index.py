@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from corpus.acronyms import common_acronyms
-from corpus.collection import Corpus, hashes_digest, record_hash
+from corpus.collection import Corpus, hashes_digest
 from corpus.files import fsync_dir, fsync_file, sha256_file
 from corpus.glossary import read_glossary
 from matcher.dense import DenseIndex
@@ -162,7 +162,7 @@ def build_index(corpus: Corpus, embedder: Embedder, analyzer: Analyzer, *,
     sectors = {r.id: r.sector for r in records}
     return ReplikaIndex(
         new_manifest(embedder, dense.kind), int_ids, {n: i for i, n in int_ids.items()},
-        dense, lexical, tokens, {r.id: record_hash(r) for r in records}, fields,
+        dense, lexical, tokens, {r.id: corpus.hash_of(r.id) for r in records}, fields,
         {r.id: r.acronyms for r in records if r.acronyms}, sectors,
         sector_sums(sectors, int_ids, dense), len(records), generation)
 
@@ -197,7 +197,7 @@ def apply_changes(index: ReplikaIndex, corpus: Corpus, ids: Iterable[str],
             if iid in index.int_ids:
                 removed.append(iid)
             continue
-        new_hashes[iid] = record_hash(record)
+        new_hashes[iid] = corpus.hash_of(iid)
         if iid not in index.int_ids:
             added.append(iid)
         elif index.hashes[iid] != new_hashes[iid]:
