@@ -76,7 +76,7 @@ def validation_errors(exc: ValidationError, source: str, line: int) -> list[Reco
 
 
 def validate_records(rows: Iterable[tuple[int, Mapping[str, Any]]], source: str, *,
-                  strict: bool = False) -> list[Innovation]:
+                     strict: bool = False) -> list[Innovation]:
     """Validate (line, row) pairs into records, or raise CorpusError listing every problem.
 
     `strict` (JSON from a client): no coercion, so `false` or "5" is no number."""

@@ -64,7 +64,6 @@ class Codec:
     """Compresses and restores record JSON against one fixed dictionary."""
 
     def __init__(self, dictionary: bytes) -> None:
-        self.dictionary = dictionary
         self._compress = zlib.compressobj(LEVEL, zdict=dictionary)
         self._decompress = zlib.decompressobj(zdict=dictionary)
 

@@ -294,7 +294,8 @@ class Recommender:
         share, matched, missing = coverage(
             np.array([idf[s] for s in base]), np.array([s in self.informative for s in base]),
             terms.presence(self.index.tokens.codes(base)))
-        facts = [self.corpus.facts[i] for i in cands.ids]
+        by_id = self.corpus.facts
+        facts = [by_id[i] for i in cands.ids]
         sectors = self.sector_distribution(vector)
         known = sum(s in self._df for s in base)
         return PairInputs(

@@ -29,25 +29,29 @@ class RowFile:
         self._file = open(self.path, "rb")  # noqa: SIM115 - kept open while the rows are used
         self._lock = threading.Lock()
         try:
+            self.shape, self.dtype, self._offset = self._header()
+        except ValueError:
+            self._file.close()
+            raise
+        self._row_bytes = int(np.prod(self.shape[1:], dtype=np.int64)) * self.dtype.itemsize
+
+    def _header(self) -> tuple[tuple[int, ...], np.dtype, int]:
+        """Shape, dtype and data offset, checked against the file's size."""
+        try:
             version = npy.read_magic(self._file)
             read_header = (npy.read_array_header_1_0 if version == (1, 0)
                            else npy.read_array_header_2_0)
             shape, fortran, dtype = read_header(self._file)
         except ValueError as exc:
-            self._file.close()
             raise ValueError(f"{self.path}: not a .npy array ({exc})") from None
         if fortran or dtype.hasobject or not shape:
-            self._file.close()
             raise ValueError(f"{self.path}: expected a C-ordered numeric array of rows")
-        self.shape: tuple[int, ...] = tuple(shape)
-        self.dtype = dtype
-        self._offset = self._file.tell()
-        self._row_bytes = int(np.prod(shape[1:], dtype=np.int64)) * dtype.itemsize
-        expected = self._offset + self._row_bytes * shape[0]
+        offset = self._file.tell()
+        expected = offset + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
         size = os.fstat(self._file.fileno()).st_size
         if size != expected:
-            self._file.close()
             raise ValueError(f"{self.path}: {size} bytes, the header promises {expected}")
+        return tuple(shape), dtype, offset
 
     def __len__(self) -> int:
         return self.shape[0]
