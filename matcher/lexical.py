@@ -10,13 +10,50 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-# Postings hold int32 document ids (ids are dense and small): 8 bytes a posting, not 12.
-_EMPTY = (np.zeros(0, np.int32), np.zeros(0, np.float32))
+# Postings hold int32 document ids (ids are dense and small) and uint16 term counts.
+_EMPTY = (np.zeros(0, np.int32), np.zeros(0, np.uint16))
+MAX_TF = np.iinfo(np.uint16).max
+# Changed stems' postings are kept apart from the flat base until they hold this share of
+# its postings (or MERGE_MIN postings, whichever is larger); then a new base is made.
+MERGE_SHARE = 0.05
+MERGE_MIN = 50_000
+
+
+@dataclass(frozen=True, slots=True)
+class Postings:
+    """Every stem's postings in two flat arrays: stem `s` owns ids[starts[slot[s]]:
+    starts[slot[s] + 1]]. One array pair per index, not two array objects per stem."""
+
+    slot: Mapping[str, int]
+    starts: np.ndarray  # int64, one more than stems
+    ids: np.ndarray  # int32, sorted within each stem
+    tf: np.ndarray  # uint16
+
+    @classmethod
+    def of(cls, by_stem: Mapping[str, tuple[np.ndarray, np.ndarray]]) -> Postings:
+        """Flatten stem -> (ids, counts); stems without postings are left out."""
+        stems = sorted(s for s, (ids, _) in by_stem.items() if len(ids))
+        counts = np.array([len(by_stem[s][0]) for s in stems], dtype=np.int64)
+        starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        ids = (np.concatenate([by_stem[s][0] for s in stems]).astype(np.int32)
+               if stems else _EMPTY[0])
+        tf = (np.concatenate([by_stem[s][1] for s in stems]).astype(np.uint16)
+              if stems else _EMPTY[1])
+        return cls({s: n for n, s in enumerate(stems)}, starts, ids, tf)
+
+    def get(self, stem: str) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, counts) of one stem: views into the flat arrays."""
+        n = self.slot.get(stem)
+        if n is None:
+            return _EMPTY
+        lo, hi = int(self.starts[n]), int(self.starts[n + 1])
+        return self.ids[lo:hi], self.tf[lo:hi]
 
 
 def bm25_term(tf: np.ndarray, doc_len: np.ndarray, avg_len: float, df: int, n_docs: int,
@@ -33,16 +70,26 @@ class LexicalIndex:
     not touch, so searches on the old one go on undisturbed.
     """
 
-    def __init__(self, postings: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    def __init__(self, base: Postings, changed: Mapping[str, tuple[np.ndarray, np.ndarray]],
                  lengths: np.ndarray, present: np.ndarray,
                  params: Mapping[str, float] | None = None) -> None:
-        self._postings = postings  # stem -> (sorted int ids, term counts)
+        self._base = base  # flat postings as last merged
+        self._changed = changed  # stem -> (sorted int ids, counts) since; empty: removed
         self._lengths = lengths  # tokens per id (float32); 0 where absent
         self._present = present  # bool per id
         self.params = dict(params or {"k1": 1.2, "b": 0.75})
         self._count = int(present.sum())
         self._total = float(lengths.sum())
         self._size = len(present)
+
+    def _get(self, stem: str) -> tuple[np.ndarray, np.ndarray]:
+        got = self._changed.get(stem)
+        return self._base.get(stem) if got is None else got
+
+    def _stems(self) -> Iterator[str]:
+        """Every stem with postings."""
+        yield from (s for s in self._base.slot if s not in self._changed)
+        yield from (s for s, (ids, _) in self._changed.items() if len(ids))
 
     @classmethod
     def build(cls, docs: Mapping[int, Sequence[str]] | Sequence[Sequence[str]], *,
@@ -51,7 +98,8 @@ class LexicalIndex:
         list is allowed and never matches."""
         if not isinstance(docs, Mapping):
             docs = dict(enumerate(docs))
-        empty = cls({}, np.zeros(0, np.float32), np.zeros(0, bool), {"k1": k1, "b": b})
+        empty = cls(Postings.of({}), {}, np.zeros(0, np.float32), np.zeros(0, bool),
+                    {"k1": k1, "b": b})
         return empty.changed({}, docs)
 
     @property
@@ -66,15 +114,15 @@ class LexicalIndex:
 
     def df(self, stem: str) -> int:
         """Documents that contain `stem`."""
-        return len(self._postings.get(stem, _EMPTY)[0])
+        return len(self._get(stem)[0])
 
     def postings_ids(self, stem: str) -> np.ndarray:
         """Ids of the documents that contain `stem`."""
-        return self._postings.get(stem, _EMPTY)[0]
+        return self._get(stem)[0]
 
     def knows(self, stem: str) -> bool:
         """Whether any document contains `stem`."""
-        return stem in self._postings
+        return len(self._get(stem)[0]) > 0
 
     def scores(self, stems: Sequence[str], mask: np.ndarray | None = None) -> np.ndarray:
         """BM25 score of every id for the query stems (a repeated stem counts again); ids
@@ -86,9 +134,10 @@ class LexicalIndex:
         avg = self._total / n if self._total else 1.0
         k1, b = self.params["k1"], self.params["b"]
         for stem, times in Counter(stems).items():
-            ids, tf = self._postings.get(stem, _EMPTY)
+            ids, tf = self._get(stem)
             if len(ids):
-                out[ids] += times * bm25_term(tf, self._lengths[ids], avg, len(ids), n, k1, b)
+                out[ids] += times * bm25_term(tf.astype(np.float32), self._lengths[ids], avg,
+                                              len(ids), n, k1, b)
         if mask is not None:
             keep = np.zeros(self._size, bool)
             keep[: min(len(mask), self._size)] = mask[: self._size]
@@ -116,33 +165,42 @@ class LexicalIndex:
             present[int(doc)], lengths[int(doc)] = True, len(tokens)
             for stem, count in Counter(tokens).items():
                 add.setdefault(stem, []).append((int(doc), count))
-        postings = dict(self._postings)
+        changed = dict(self._changed)
         for stem in drop.keys() | add.keys():
-            ids, tf = postings.get(stem, _EMPTY)
+            ids, tf = self._get(stem)
             if stem in drop:
                 keep = ~np.isin(ids, np.fromiter(drop[stem], np.int32))
                 ids, tf = ids[keep], tf[keep]
             if stem in add:
                 new = sorted(add[stem])
+                counts = [c for _, c in new]
+                if max(counts) > MAX_TF:
+                    raise ValueError(f"stem {stem!r} occurs {max(counts)} times in one "
+                                     f"document; at most {MAX_TF} are counted")
                 ids = np.concatenate([ids, np.array([d for d, _ in new], np.int32)])
-                tf = np.concatenate([tf, np.array([c for _, c in new], np.float32)])
+                tf = np.concatenate([tf, np.array(counts, np.uint16)])
                 order = np.argsort(ids, kind="stable")
                 ids, tf = ids[order], tf[order]
-            if len(ids):
-                postings[stem] = (ids, tf)
-            else:
-                postings.pop(stem, None)
-        return LexicalIndex(postings, lengths, present, self.params)
+            changed[stem] = (ids, tf)
+        twin = LexicalIndex(self._base, changed, lengths, present, self.params)
+        return twin._merged() if twin._needs_merge() else twin
+
+    def _needs_merge(self) -> bool:
+        held = sum(len(ids) for ids, _ in self._changed.values())
+        return held > max(MERGE_MIN, MERGE_SHARE * len(self._base.ids))
+
+    def _merged(self) -> LexicalIndex:
+        """The same postings with the changed stems folded into a new flat base."""
+        base = Postings.of({s: self._get(s) for s in self._stems()})
+        return LexicalIndex(base, {}, self._lengths, self._present, self.params)
 
     def save(self, folder: Path) -> None:
         """Write the postings as plain arrays and JSON (no pickles)."""
         folder.mkdir(parents=True, exist_ok=True)
-        stems = sorted(self._postings)
-        counts = [len(self._postings[s][0]) for s in stems]
-        ids = np.concatenate([self._postings[s][0] for s in stems]) if stems else _EMPTY[0]
-        tf = np.concatenate([self._postings[s][1] for s in stems]) if stems else _EMPTY[1]
-        np.savez(folder / "postings.npz", ids=ids, tf=tf, counts=np.array(counts, np.int64),
-                 lengths=self._lengths, present=self._present)
+        flat = self._merged()._base
+        stems = sorted(flat.slot, key=flat.slot.__getitem__)
+        np.savez(folder / "postings.npz", ids=flat.ids, tf=flat.tf,
+                 counts=np.diff(flat.starts), lengths=self._lengths, present=self._present)
         (folder / "lexical.json").write_text(json.dumps(
             {"params": self.params, "stems": stems}, ensure_ascii=False), encoding="utf-8")
 
@@ -152,15 +210,16 @@ class LexicalIndex:
         meta = json.loads((folder / "lexical.json").read_text(encoding="utf-8"))
         with np.load(folder / "postings.npz", allow_pickle=False) as arrays:
             ids, tf, counts = (arrays["ids"].astype(np.int32, copy=False),
-                               arrays["tf"].astype(np.float32, copy=False),
-                               arrays["counts"])
+                               arrays["tf"], arrays["counts"])
             lengths, present = arrays["lengths"], arrays["present"]
-        if len(counts) != len(meta["stems"]) or int(counts.sum()) != len(ids):
+        if len(counts) != len(meta["stems"]) or int(counts.sum()) != len(ids) \
+                or len(tf) != len(ids):
             raise ValueError(f"{folder}: postings do not match the stem list")
-        ends = np.cumsum(counts)
-        postings = {stem: (ids[end - n:end], tf[end - n:end])
-                    for stem, n, end in zip(meta["stems"], counts.tolist(), ends.tolist(),
-                                            strict=True)}
+        if len(tf) and (tf.min() < 0 or tf.max() > MAX_TF):
+            raise ValueError(f"{folder}: term counts outside 0..{MAX_TF}")
         if len(lengths) != len(present):
             raise ValueError(f"{folder}: document lengths do not match the id list")
-        return cls(postings, lengths.astype(np.float32), present.astype(bool), meta["params"])
+        base = Postings({s: n for n, s in enumerate(meta["stems"])},
+                        np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), ids,
+                        tf.astype(np.uint16))
+        return cls(base, {}, lengths.astype(np.float32), present.astype(bool), meta["params"])

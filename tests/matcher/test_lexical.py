@@ -124,3 +124,37 @@ def test_empty_index_save_load(tmp_path):
     LexicalIndex.build([]).save(tmp_path / "lex")
     loaded = LexicalIndex.load(tmp_path / "lex")
     assert loaded.doc_count == 0 and loaded.scores(["sampah"]).shape == (0,)
+
+
+@pytest.mark.parametrize("merge_min", [3, 10**9])  # merged into a new base often, or never
+def test_changes_score_as_a_fresh_build_through_merges_and_a_reload(monkeypatch, tmp_path,
+                                                                    merge_min):
+    import matcher.lexical as lexical
+
+    monkeypatch.setattr(lexical, "MERGE_MIN", merge_min)
+    rng = np.random.default_rng(5)
+    words = [f"w{n}" for n in range(12)]
+    live = {d: list(rng.choice(words, size=rng.integers(0, 7))) for d in range(20)}
+    index = LexicalIndex.build(live)
+    next_id = 20
+    for _ in range(40):
+        gone = {d: live.pop(d) for d in rng.choice(list(live), size=1).tolist()}
+        added = {next_id: list(rng.choice(words, size=rng.integers(1, 7)))}
+        next_id += 1
+        index = index.changed(gone, added)
+        live.update(added)
+        fresh = LexicalIndex.build(live)
+        query = list(rng.choice(words, size=3))
+        np.testing.assert_allclose(index.scores(query)[: fresh.size], fresh.scores(query),
+                                   rtol=1e-6)
+        assert all(index.df(w) == fresh.df(w) for w in words)
+    assert (not index._changed) == (merge_min == 3)  # merged after every change, or never
+    index.save(tmp_path / "lex")
+    loaded = LexicalIndex.load(tmp_path / "lex")
+    np.testing.assert_array_equal(loaded.scores(words), index.scores(words))
+    assert loaded._base.tf.dtype == np.uint16 and loaded._base.ids.dtype == np.int32
+
+
+def test_a_term_count_beyond_the_counter_is_refused():
+    with pytest.raises(ValueError, match="at most 65535"):
+        LexicalIndex.build([["kata"] * 70_000])
