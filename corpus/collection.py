@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cached_property, lru_cache, partial
 from itertools import chain, islice
@@ -144,9 +145,11 @@ class Corpus:
 def _enter(codec: Codec, record: Innovation, blobs: dict[str, bytes],
            facts: dict[str, Facts], hashes: dict[str, bytes]) -> None:
     """Hold one record: packed, its facts and its hash."""
-    blobs[record.id] = codec.pack(record)
-    facts[record.id] = Facts.of(record)
-    hashes[record.id] = bytes.fromhex(record_hash(record))
+    # One string object per id, shared with the index's maps (which intern theirs too).
+    key = sys.intern(record.id)
+    blobs[key] = codec.pack(record)
+    facts[key] = Facts.of(record)
+    hashes[key] = bytes.fromhex(record_hash(record))
 
 
 def _decode(codec: Codec, blobs: Mapping[str, bytes], innovation_id: str) -> Innovation:

@@ -7,6 +7,7 @@ few tens, and loading them creates no per-token objects at all.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -116,4 +117,5 @@ class TokenTable(Mapping[str, tuple[str, ...]]):
             raise ValueError(f"{folder}: token table does not fit together "
                              f"({len(ids)} ids, {len(offsets)} offsets, {len(codes)} codes)")
         starts, ends = offsets[:-1].tolist(), offsets[1:].tolist()
-        return cls(vocab, {i: codes[a:b] for i, a, b in zip(ids, starts, ends, strict=True)})
+        return cls(vocab, {sys.intern(i): codes[a:b]  # one string per id (matcher.index)
+                           for i, a, b in zip(ids, starts, ends, strict=True)})
