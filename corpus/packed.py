@@ -60,10 +60,32 @@ class Facts:
                            for a in record.adopters))
 
 
+    def row(self) -> list:
+        """The facts as a JSON-ready list, in field order (`from_row` reads it back)."""
+        return [getattr(self, name) for name in self.__slots__]
+
+    @classmethod
+    def from_row(cls, row: list) -> Facts:
+        """Facts written by `row`."""
+        if len(row) != len(cls.__slots__):
+            raise ValueError(f"facts row of {len(row)} fields, expected {len(cls.__slots__)}")
+        (iid, title, agency, region, province, level, sector, year, tier, known, words,
+         has_problem, has_solution, acronyms, aliases, adopters) = row
+        return cls(
+            id=sys.intern(iid), title=title, agency=sys.intern(agency),
+            region=sys.intern(region), province=None if province is None else
+            sys.intern(province), level=Level(level), sector=sys.intern(sector), year=year,
+            award_tier=AwardTier(tier), known_replications=known, body_words=words,
+            has_problem=has_problem, has_solution=has_solution,
+            acronyms=tuple((a, b) for a, b in acronyms), aliases=tuple(aliases),
+            adopters=tuple((sys.intern(r), sys.intern(p), s) for r, p, s in adopters))
+
+
 class Codec:
     """Compresses and restores record JSON against one fixed dictionary."""
 
     def __init__(self, dictionary: bytes) -> None:
+        self.dictionary = dictionary
         self._compress = zlib.compressobj(LEVEL, zdict=dictionary)
         self._decompress = zlib.decompressobj(zdict=dictionary)
 

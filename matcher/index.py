@@ -312,12 +312,19 @@ def sync_index(index: ReplikaIndex, corpus: Corpus, embedder: Embedder, analyzer
                          generation=generation)
 
 
-def save_index(index: ReplikaIndex, folder: Path, *, store_id: str = "") -> None:
-    """Write the index beside `folder`, then swap it into place."""
+def save_index(index: ReplikaIndex, folder: Path, *, store_id: str = "",
+               corpus: Corpus | None = None) -> None:
+    """Write the index beside `folder`, then swap it into place; with the `corpus` it was
+    made from, saved beside it so a start can open both without reading the store."""
     folder = Path(folder)
+    if corpus is not None and set(corpus.ids) != index.int_ids.keys():
+        raise ValueError(f"the corpus given ({len(corpus)} innovations) is not the one "
+                         f"the index holds ({len(index)})")
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = folder.parent / f".{folder.name}.tmp-{uuid.uuid4().hex[:8]}"
     try:
+        if corpus is not None:
+            corpus.save(tmp / "corpus")
         index.dense.save(tmp / "dense")
         index.lexical.save(tmp / "lexical")
         index.fields.save(tmp / "fields")
@@ -375,6 +382,16 @@ def read_manifest(folder: Path) -> Manifest:
     except (json.JSONDecodeError, TypeError, AttributeError) as exc:
         raise IndexDamagedError(f"{path} is damaged ({exc}); run 'replika index build' or "
                                 "pass --rebuild") from None
+
+
+def load_saved_corpus(folder: Path, index: ReplikaIndex) -> Corpus:
+    """The corpus saved beside `index` (loaded from `folder`), its records read from the
+    file when shown. FileNotFoundError when none was saved; ValueError when it was saved
+    by another version or does not hold exactly the records the index was made from."""
+    corpus = Corpus.open(Path(folder) / "corpus")
+    if not corpus.holds_hashes(index.hashes):
+        raise ValueError(f"the corpus saved in {folder} is not the one its index holds")
+    return corpus
 
 
 def load_index(folder: Path) -> ReplikaIndex:

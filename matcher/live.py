@@ -25,6 +25,7 @@ from matcher.index import (
     ReplikaIndex,
     apply_changes,
     build_index,
+    load_saved_corpus,
     make_analyzer,
     save_index,
     sync_index,
@@ -134,9 +135,11 @@ class LiveEngine:
 
     def _open(self, fresh: bool, embedder: Embedder) -> dict[str, int]:
         generation = self.store.generation()
-        corpus = self.store.corpus()
         recorded = self.store.committed_replications()
         index = None if fresh else load_usable_index(self.settings, embedder)
+        corpus = None if index is None else self._saved_corpus(index, generation)
+        if corpus is None:
+            corpus = self.store.corpus()
         analyzer = make_analyzer(corpus)
         if index is None:
             log.info("building the index of %d innovations", len(corpus))
@@ -156,6 +159,25 @@ class LiveEngine:
                                                     generation=generation)
         self._install(generation, corpus, index, analyzer, recorded)
         return stats
+
+    def _saved_corpus(self, index: ReplikaIndex, generation: int) -> Corpus | None:
+        """The corpus saved with the index, brought to `generation` from the change log
+        (reading only the changed records from the store); None when the store must be
+        read whole (logged when a saved corpus was there but unusable)."""
+        replay = self._replayable(index, generation, len(index))
+        if replay is None:
+            return None
+        try:
+            saved = load_saved_corpus(self.settings.index_dir, index)
+        except FileNotFoundError:
+            log.info("no corpus saved beside the index; reading the store")
+            return None
+        except (ValueError, KeyError, TypeError) as exc:
+            log.warning("reading the store: the corpus saved beside the index is not "
+                        "usable (%s)", exc)
+            return None
+        found = self.store.get_many(replay) if replay else {}
+        return saved.changed(found.values(), [i for i in replay if i not in found])
 
     def _replayable(self, index: ReplikaIndex, generation: int, size: int
                     ) -> list[str] | None:
@@ -253,7 +275,8 @@ class LiveEngine:
         if state is None or state.generation == self._saved_generation:
             return
         try:
-            save_index(state.index, self.settings.index_dir, store_id=self.store.store_id)
+            save_index(state.index, self.settings.index_dir, store_id=self.store.store_id,
+                       corpus=state.corpus)
             self._cache.save()
             self._saved_generation = state.generation
         except (OSError, StoreUnavailableError) as exc:

@@ -53,7 +53,7 @@ def build_and_save(settings: Settings, corpus: Corpus, embedder: Embedder,
     cache = embedding_cache(settings, embedder.dim)
     index = build_index(corpus, embedder, analyzer, kind=settings.index_kind, cache=cache,
                         progress=settings.progress)
-    save_index(index, settings.index_dir)
+    save_index(index, settings.index_dir, corpus=corpus)
     cache.save()
     return index
 

@@ -95,3 +95,47 @@ def test_an_old_corpus_is_freed_without_the_cycle_collector(small_corpus: Corpus
         assert ref() is None
     finally:
         gc.enable()
+
+
+def test_a_saved_corpus_opens_with_the_same_records_facts_and_hashes(
+        small_corpus: Corpus, tmp_path) -> None:
+    from corpus.blobs import BlobFile
+
+    small_corpus.save(tmp_path / "c")
+    opened = Corpus.open(tmp_path / "c")
+    assert isinstance(opened._blobs._base, BlobFile)  # read from the file, not held
+    assert opened == small_corpus and opened.ids == small_corpus.ids
+    assert list(opened) == list(small_corpus)
+    assert dict(opened.facts) == dict(small_corpus.facts)
+    assert opened.record_hashes() == small_corpus.record_hashes()
+    assert opened.aliases == small_corpus.aliases and opened.source == small_corpus.source
+    first, last = small_corpus.records[0], small_corpus.records[-1]
+    edited = first.model_copy(update={"title": "Judul Baru"})
+    changed = opened.changed([edited], [last.id])
+    assert changed.by_id[first.id].title == "Judul Baru" and last.id not in changed
+    assert changed.ids == small_corpus.ids[:-1]
+    assert changed == small_corpus.changed([edited], [last.id])
+
+
+def test_a_corpus_saved_by_another_schema_or_damaged_is_refused(small_corpus, tmp_path):
+    import json
+
+    small_corpus.save(tmp_path / "c")
+    meta_path = tmp_path / "c" / "corpus.json"
+    meta = json.loads(meta_path.read_text())
+    meta_path.write_text(json.dumps({**meta, "schema": "0" * 64}))
+    with pytest.raises(ValueError, match="another version"):
+        Corpus.open(tmp_path / "c")
+    meta_path.write_text(json.dumps({**meta, "count": meta["count"] + 1}))
+    with pytest.raises(ValueError, match="facts for"):
+        Corpus.open(tmp_path / "c")
+    meta_path.write_text(json.dumps(meta))
+    facts = tmp_path / "c" / "facts.jsonl"
+    lines = facts.read_text().splitlines(keepends=True)
+    facts.write_text("".join(lines + lines[:1]))
+    with pytest.raises(ValueError, match=f"facts.jsonl:{len(lines) + 1}: id .* twice"):
+        Corpus.open(tmp_path / "c")
+    facts.write_text("".join(lines))
+    (tmp_path / "c" / "records.bin").write_bytes(b"short")
+    with pytest.raises(ValueError, match="records.bin"):
+        Corpus.open(tmp_path / "c")

@@ -45,7 +45,8 @@ def _index_files(folder: Path) -> list[str]:
 def saved(tmp_path, small_corpus):
     embedder = HashingEmbedder()
     analyzer = make_analyzer(small_corpus)
-    save_index(build_index(small_corpus, embedder, analyzer), tmp_path / "idx")
+    save_index(build_index(small_corpus, embedder, analyzer), tmp_path / "idx",
+               corpus=small_corpus)
     return tmp_path / "idx"
 
 
@@ -69,7 +70,8 @@ def test_a_damaged_index_file_is_refused_by_name(saved, how):
 
 @pytest.mark.parametrize("how", ["missing", "truncated", "zeroed"])
 @pytest.mark.parametrize("name", ["ids.json", "tokens/codes.npy", "dense/vectors.npy",
-                                  "lexical/postings.npz", "fields/vectors.npy", "manifest.json"])
+                                  "lexical/postings.npz", "fields/vectors.npy",
+                                  "corpus/records.bin", "corpus/facts.jsonl", "manifest.json"])
 def test_opening_rebuilds_a_damaged_index_and_answers_as_before(
         tmp_path, small_corpus, lenient_relevance_dir, caplog, name, how):
     from corpus.loader import save_corpus

@@ -14,6 +14,7 @@ from matcher.index import (
     IndexMissingError,
     build_index,
     load_index,
+    load_saved_corpus,
     make_analyzer,
     read_manifest,
     save_index,
@@ -95,3 +96,21 @@ def test_open_recommender_end_to_end_with_user_corpus(tmp_path, small_corpus):
     assert len(rec.corpus) == len(small_corpus)
     answer = rec.recommend("TOSS", k=2)
     assert answer.results[0].innovation.id == "kipp-2018-toss-klungkung"
+
+
+def test_the_corpus_saved_beside_an_index_must_be_the_one_it_holds(
+        tmp_path, small_corpus, hashing_embedder):
+    index = build_index(small_corpus, hashing_embedder, make_analyzer(small_corpus))
+    with pytest.raises(ValueError, match="not the one the index holds"):
+        save_index(index, tmp_path / "a",
+                   corpus=small_corpus.changed([], ["kipp-2018-toss-klungkung"]))
+    save_index(index, tmp_path / "a", corpus=small_corpus)
+    assert load_saved_corpus(tmp_path / "a", load_index(tmp_path / "a")) == small_corpus
+    first = small_corpus.records[0]
+    other = small_corpus.changed([first.model_copy(update={"title": "Lain"})], [])
+    save_index(index, tmp_path / "b", corpus=other)  # same ids, other content
+    with pytest.raises(ValueError, match="not the one its index holds"):
+        load_saved_corpus(tmp_path / "b", load_index(tmp_path / "b"))
+    save_index(index, tmp_path / "c")
+    with pytest.raises(FileNotFoundError):
+        load_saved_corpus(tmp_path / "c", load_index(tmp_path / "c"))

@@ -282,3 +282,33 @@ def test_only_documents_holding_the_whole_form_are_retokenised(small_corpus):
     assert "sipeka" in index.tokens["whole"] and "sipeka" not in index.tokens["scattered"]
     full = build_index(corpus, HashingEmbedder(), make_analyzer(corpus))
     assert dict(index.tokens) == dict(full.tokens)
+
+
+def test_a_restart_opens_the_saved_corpus_and_replays_only_what_changed(
+        tmp_path, small_corpus, engine, caplog):
+    import json
+    import logging
+
+    from corpus.blobs import BlobFile
+
+    # Written by "another process" (the store alone) after the index was saved.
+    extra = small_corpus.records[0].model_copy(update={"id": "after-save"})
+    engine.store.upsert([extra])
+    engine.store.delete(small_corpus.records[1].id)
+    restarted = LiveEngine(engine.settings, Store(tmp_path / "r.db"))
+    stats = restarted.start()
+    corpus = restarted.state.corpus
+    assert stats["added"] == 1 and isinstance(corpus._blobs._base, BlobFile)
+    held = restarted.store.corpus()  # in id order; the saved corpus keeps its own order
+    assert corpus.record_hashes() == held.record_hashes() and tuple(sorted(corpus.ids)) == held.ids
+    assert restarted.recommender.corpus.by_id["after-save"] == extra
+    restarted.close()
+    # An edited saved corpus fails its checksum: the index is rebuilt from the store.
+    meta = engine.settings.index_dir / "corpus" / "corpus.json"
+    data = json.loads(meta.read_text())
+    meta.write_text(json.dumps({**data, "source": "elsewhere"}))
+    with caplog.at_level(logging.WARNING):
+        again = LiveEngine(engine.settings, Store(tmp_path / "r.db"))
+        again.start()
+    assert again.state.corpus.record_hashes() == again.store.corpus().record_hashes()
+    assert any("rebuilding the index" in r.getMessage() for r in caplog.records)
