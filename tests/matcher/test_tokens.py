@@ -50,3 +50,27 @@ def test_having_finds_only_consecutive_stems() -> None:
     assert table.having(["a", "b"], ["kartu"]) == {"a", "b"}
     assert table.having(["a", "b"], ["tidak-ada"]) == set()
     assert table.having(["c"], ["sistem", "layan"]) == set()
+
+
+def test_a_loaded_table_reads_documents_from_its_file_through_changes(tmp_path) -> None:
+    from corpus.blobs import BlobFile
+
+    rng = np.random.default_rng(9)
+    words = [f"k{n}" for n in range(15)]
+    docs = {f"d{n}": list(rng.choice(words, size=rng.integers(0, 9))) for n in range(25)}
+    TokenTable.build(docs).save(tmp_path / "t")
+    table = TokenTable.load(tmp_path / "t")
+    assert isinstance(table._docs._base, BlobFile)  # not held in memory
+    oracle = {k: tuple(v) for k, v in docs.items()}
+    assert dict(table) == oracle
+    for step in range(20):
+        gone = [f"d{int(rng.integers(0, 25))}"]
+        added = {f"n{step}": list(rng.choice(words, size=3)), "d3": ["baru", "k1"]}
+        table = table.changed(gone, added)
+        for i in gone:
+            oracle.pop(i, None)
+        oracle.update({k: tuple(v) for k, v in added.items()})
+        assert dict(table) == oracle
+        assert table.having(list(oracle), ["baru", "k1"]) == {"d3"}
+        code = table.codes(["k1"])[0]
+        assert all((code in table.distinct(i)) == ("k1" in oracle[i]) for i in oracle)
