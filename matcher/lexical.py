@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,8 +20,11 @@ import numpy as np
 _EMPTY = (np.zeros(0, np.int32), np.zeros(0, np.uint16))
 MAX_TF = np.iinfo(np.uint16).max
 # Changed stems' postings are kept apart from the flat base until they hold this share of
-# its postings (or MERGE_MIN postings, whichever is larger); then a new base is made.
-MERGE_SHARE = 0.05
+# its postings (or MERGE_MIN postings, whichever is larger); then a new base is made. A
+# write that touches frequent stems holds their whole postings: at 5% nearly every PUT
+# merged at 30,000 innovations (93 ms p50); at half, one in about fifteen does (21 ms p50,
+# a merge adding ~30 ms), and the superseded base copies cost at most half the postings.
+MERGE_SHARE = 0.5
 MERGE_MIN = 50_000
 
 
@@ -85,11 +88,6 @@ class LexicalIndex:
     def _get(self, stem: str) -> tuple[np.ndarray, np.ndarray]:
         got = self._changed.get(stem)
         return self._base.get(stem) if got is None else got
-
-    def _stems(self) -> Iterator[str]:
-        """Every stem with postings."""
-        yield from (s for s in self._base.slot if s not in self._changed)
-        yield from (s for s, (ids, _) in self._changed.items() if len(ids))
 
     @classmethod
     def build(cls, docs: Mapping[int, Sequence[str]] | Sequence[Sequence[str]], *,
@@ -190,9 +188,25 @@ class LexicalIndex:
         return held > max(MERGE_MIN, MERGE_SHARE * len(self._base.ids))
 
     def _merged(self) -> LexicalIndex:
-        """The same postings with the changed stems folded into a new flat base."""
-        base = Postings.of({s: self._get(s) for s in self._stems()})
-        return LexicalIndex(base, {}, self._lengths, self._present, self.params)
+        """The same postings with the changed stems folded into a new flat base: the
+        unchanged stems' postings kept in place by one mask, the changed ones after them."""
+        if not self._changed:
+            return self
+        base = self._base
+        counts = np.diff(base.starts)
+        stale = np.zeros(len(counts), dtype=bool)
+        stale[[n for s, n in base.slot.items() if s in self._changed]] = True
+        keep = np.repeat(~stale, counts)
+        kept = [s for s, n in sorted(base.slot.items(), key=lambda item: item[1])
+                if not stale[n]]
+        fresh = [(s, p) for s, p in self._changed.items() if len(p[0])]
+        sizes = np.concatenate([counts[~stale], [len(p[0]) for _, p in fresh]])
+        merged = Postings(
+            {s: n for n, s in enumerate(kept + [s for s, _ in fresh])},
+            np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
+            np.concatenate([base.ids[keep], *(p[0] for _, p in fresh)]).astype(np.int32),
+            np.concatenate([base.tf[keep], *(p[1] for _, p in fresh)]).astype(np.uint16))
+        return LexicalIndex(merged, {}, self._lengths, self._present, self.params)
 
     def save(self, folder: Path) -> None:
         """Write the postings as plain arrays and JSON (no pickles)."""

@@ -132,9 +132,10 @@ def test_changes_score_as_a_fresh_build_through_merges_and_a_reload(monkeypatch,
     import matcher.lexical as lexical
 
     monkeypatch.setattr(lexical, "MERGE_MIN", merge_min)
+    monkeypatch.setattr(lexical, "MERGE_SHARE", 0.0)
     rng = np.random.default_rng(5)
     words = [f"w{n}" for n in range(12)]
-    live = {d: list(rng.choice(words, size=rng.integers(0, 7))) for d in range(20)}
+    live = {d: [str(w) for w in rng.choice(words, size=rng.integers(0, 7))] for d in range(20)}
     index = LexicalIndex.build(live)
     next_id = 20
     for _ in range(40):
