@@ -87,6 +87,7 @@ class Blobs(Mapping[str, bytes]):
         self._len = len(base) - len(removed) + sum(self._appended(i) for i in self._replaced)
 
     def _appended(self, blob_id: str) -> bool:
+        """Whether the id iterates after the base (new, or removed and added again)."""
         return blob_id not in self._base or blob_id in self._removed
 
     def __getitem__(self, blob_id: str) -> bytes:
@@ -111,6 +112,13 @@ class Blobs(Mapping[str, bytes]):
 
     def changed(self, put: Mapping[str, bytes], deleted: Iterable[str]) -> Blobs:
         """The next mapping: `deleted` ids gone, then `put` added or replacing."""
+        if not isinstance(self._base, BlobFile):
+            # Held in memory anyway: a new dict, so superseded blobs are not kept.
+            base = dict(self)
+            for blob_id in deleted:
+                base.pop(blob_id, None)
+            base.update(put)
+            return Blobs(base)
         replaced = dict(self._replaced)
         removed = set(self._removed)
         for blob_id in deleted:

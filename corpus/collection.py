@@ -173,23 +173,29 @@ class Corpus:
         ValueError when the files were written by another layout or record schema (the
         records would not read back as they were)."""
         meta = json.loads((folder / "corpus.json").read_text(encoding="utf-8"))
+        if not isinstance(meta, dict):
+            raise ValueError(f"{folder / 'corpus.json'}: not an object")
         if meta.get("format") != SAVED_FORMAT or meta.get("schema") != schema_fingerprint():
             raise ValueError(f"{folder} was saved by another version (format "
                              f"{meta.get('format')}, record schema "
                              f"{str(meta.get('schema'))[:12]})")
         facts: dict[str, Facts] = {}
         hashes: dict[str, bytes] = {}
-        # A line at a time: parsing every record's facts at once left the heap fragmented
-        # (30 MiB more resident at 30,000 innovations than the objects kept).
-        with open(folder / "facts.jsonl", encoding="utf-8") as lines:
+        # A line at a time: parsing every record's facts as one document left the heap
+        # fragmented, the process far above the objects it kept (docs/performance.md).
+        path = folder / "facts.jsonl"
+        with open(path, encoding="utf-8") as lines:
             for number, line in enumerate(lines, 1):
-                digest, *row = json.loads(line)
-                fact = Facts.from_row(row)
+                try:
+                    digest, *row = json.loads(line)
+                    fact = Facts.from_row(row)
+                    digest_bytes = bytes.fromhex(digest)
+                except (ValueError, TypeError, KeyError) as exc:
+                    raise ValueError(f"{path}:{number}: {exc}") from None
                 if fact.id in facts:
-                    raise ValueError(f"{folder / 'facts.jsonl'}:{number}: id {fact.id!r} "
-                                     "appears twice")
-                facts[fact.id], hashes[fact.id] = fact, bytes.fromhex(digest)
-        if len(facts) != meta["count"]:
+                    raise ValueError(f"{path}:{number}: id {fact.id!r} appears twice")
+                facts[fact.id], hashes[fact.id] = fact, digest_bytes
+        if len(facts) != meta.get("count"):
             raise ValueError(f"{folder}: {len(facts)} records' facts for {meta['count']}")
         blobs = BlobFile(folder / "records.bin", facts,
                          np.load(folder / "offsets.npy", allow_pickle=False))
@@ -277,8 +283,14 @@ class _ById(Mapping[str, Innovation]):
 
 @cache
 def schema_fingerprint() -> str:
-    """A hash of the record schema and of the facts kept beside each record."""
-    schema = {"record": Innovation.model_json_schema(), "facts": list(Facts.__slots__)}
+    """A hash of the record schema, of the facts kept beside each record and of the code
+    of the corpus package that validates, derives and packs them: a saved corpus is
+    reused only by the code that wrote it (any change means one start reads the store)."""
+    package = Path(__file__).resolve().parent
+    sources = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+               for p in sorted(package.glob("*.py"))}
+    schema = {"record": Innovation.model_json_schema(), "facts": list(Facts.__slots__),
+              "code": sources}
     return hashlib.sha256(json.dumps(schema, sort_keys=True).encode("utf-8")).hexdigest()
 
 

@@ -60,12 +60,12 @@ class Facts:
                            for a in record.adopters))
 
 
-    def row(self) -> list:
+    def row(self) -> list[object]:
         """The facts as a JSON-ready list, in field order (`from_row` reads it back)."""
         return [getattr(self, name) for name in self.__slots__]
 
     @classmethod
-    def from_row(cls, row: list) -> Facts:
+    def from_row(cls, row: list[object]) -> Facts:
         """Facts written by `row`."""
         if len(row) != len(cls.__slots__):
             raise ValueError(f"facts row of {len(row)} fields, expected {len(cls.__slots__)}")

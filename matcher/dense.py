@@ -120,7 +120,8 @@ class DenseIndex:
     def build(cls, vectors: np.ndarray, ids: Iterable[int], kind: str = "auto",
               nprobe: int = 32) -> DenseIndex:
         """Index `vectors` (unit rows) under the given integer ids (not negative; IVF's
-        exact vectors are addressed by id, so ids should be compact, as the engine's are)."""
+        exact vectors are addressed by id, so ids should be compact, as the engine's are:
+        an id at or above matcher.rowstore.MAX_ID is refused)."""
         vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, vectors.shape[-1])
         ids_arr = np.asarray(list(ids), dtype=np.int64)
         if len(set(ids_arr.tolist())) != len(ids_arr):

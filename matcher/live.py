@@ -88,6 +88,7 @@ class LiveEngine:
         self._gate = LanguageGate()
         self._cache = embedding_cache(settings, self.embedder.dim)
         self._saved_generation = -1
+        self._resave = False  # the saved corpus was missing or unusable: save it again
         self._saver = Worker("replika-saver", self._save_settled)
 
     @property
@@ -127,7 +128,7 @@ class LiveEngine:
             if self.store.needs_seed():
                 self.store.seed(seed or load_settings_corpus(self.settings))
             stats = self._open(fresh, self.embedder)
-            if any(stats.values()) or fresh:
+            if any(stats.values()) or fresh or self._resave:
                 self.flush()
             else:
                 self._saved_generation = self.generation
@@ -171,10 +172,12 @@ class LiveEngine:
             saved = load_saved_corpus(self.settings.index_dir, index)
         except FileNotFoundError:
             log.info("no corpus saved beside the index; reading the store")
+            self._resave = True
             return None
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, EOFError, OSError) as exc:
             log.warning("reading the store: the corpus saved beside the index is not "
-                        "usable (%s)", exc)
+                        "usable (%s); it is saved again", exc)
+            self._resave = True
             return None
         found = self.store.get_many(replay) if replay else {}
         return saved.changed(found.values(), [i for i in replay if i not in found])

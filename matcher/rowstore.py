@@ -91,6 +91,7 @@ class RowStore:
 
     def _twin(self, segments: tuple[Segment, ...], seg: np.ndarray, at: np.ndarray
               ) -> RowStore:
+        """A store of the same type over these segments and locations."""
         twin = type(self).__new__(type(self))
         twin._shape, twin._segments, twin._seg, twin._at = self._shape, segments, seg, at
         return twin
@@ -121,6 +122,7 @@ class RowStore:
 
 
 def _check_ids(ids: np.ndarray) -> None:
+    """Refuse ids the id-indexed arrays would have to grow past MAX_ID for."""
     if len(ids) and int(ids.max()) >= MAX_ID:
         raise ValueError(f"row id {int(ids.max())} is above the limit of {MAX_ID - 1}: "
                          "ids must be compact non-negative integers")

@@ -98,8 +98,8 @@ class TokenTable(Mapping[str, tuple[str, ...]]):
         """Write the vocabulary in use, the document ids and one flat array of codes."""
         folder.mkdir(parents=True, exist_ok=True)
         ids = list(self._docs)
-        flat = (np.concatenate([self._codes(i) for i in ids]) if ids
-                else np.zeros(0, dtype=np.int32))
+        per_doc = [self._codes(i) for i in ids]
+        flat = np.concatenate(per_doc) if ids else np.zeros(0, dtype=np.int32)
         # The codes in use and their new numbers, by counting rather than sorting (np.unique
         # sorted 3 million codes in 0.46 s at 30,000 documents)
         used = np.flatnonzero(np.bincount(flat, minlength=len(self._vocab)))
@@ -107,7 +107,7 @@ class TokenTable(Mapping[str, tuple[str, ...]]):
         renumber[used] = np.arange(len(used), dtype=np.int32)
         flat = renumber[flat]
         offsets = np.zeros(len(ids) + 1, dtype=np.int64)
-        np.cumsum([len(self._docs[i]) // 4 for i in ids], out=offsets[1:])
+        np.cumsum([len(codes) for codes in per_doc], out=offsets[1:])
         np.save(folder / "codes.npy", flat.astype(np.int32), allow_pickle=False)
         np.save(folder / "offsets.npy", offsets, allow_pickle=False)
         (folder / "table.json").write_text(json.dumps(
@@ -133,4 +133,5 @@ class TokenTable(Mapping[str, tuple[str, ...]]):
 
 
 def _packed(codes: np.ndarray) -> bytes:
+    """A document's codes as the bytes of an int32 array."""
     return np.ascontiguousarray(codes, dtype=np.int32).tobytes()

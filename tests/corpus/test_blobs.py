@@ -40,3 +40,9 @@ def test_a_file_that_does_not_fit_its_offsets_is_refused_by_name(tmp_path: Path)
         BlobFile(tmp_path / "b.bin", ["a", "b"], offsets)
     with pytest.raises(ValueError, match="offsets do not fit"):
         BlobFile(tmp_path / "b.bin", ["a"], offsets)
+
+
+def test_changes_to_blobs_held_in_memory_keep_no_superseded_blob() -> None:
+    blobs = Blobs({"a": b"1", "b": b"2"}).changed({"a": b"3", "c": b"4"}, ["b"])
+    assert blobs._base == {"a": b"3", "c": b"4"} and not blobs._replaced
+    assert list(blobs) == ["a", "c"]

@@ -135,6 +135,13 @@ def test_a_corpus_saved_by_another_schema_or_damaged_is_refused(small_corpus, tm
     facts.write_text("".join(lines + lines[:1]))
     with pytest.raises(ValueError, match=f"facts.jsonl:{len(lines) + 1}: id .* twice"):
         Corpus.open(tmp_path / "c")
+    facts.write_text("".join(lines[:2] + ["[1, 2]\n"] + lines[3:]))
+    with pytest.raises(ValueError, match="facts.jsonl:3: "):
+        Corpus.open(tmp_path / "c")
+    meta_path.write_text("[]")
+    with pytest.raises(ValueError, match="corpus.json: not an object"):
+        Corpus.open(tmp_path / "c")
+    meta_path.write_text(json.dumps(meta))
     facts.write_text("".join(lines))
     (tmp_path / "c" / "records.bin").write_bytes(b"short")
     with pytest.raises(ValueError, match="records.bin"):

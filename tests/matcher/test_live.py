@@ -298,7 +298,8 @@ def test_a_restart_opens_the_saved_corpus_and_replays_only_what_changed(
     restarted = LiveEngine(engine.settings, Store(tmp_path / "r.db"))
     stats = restarted.start()
     corpus = restarted.state.corpus
-    assert stats["added"] == 1 and isinstance(corpus._blobs._base, BlobFile)
+    assert stats["added"] == 1 and stats["removed"] == 1
+    assert isinstance(corpus._blobs._base, BlobFile)
     held = restarted.store.corpus()  # in id order; the saved corpus keeps its own order
     assert corpus.record_hashes() == held.record_hashes() and tuple(sorted(corpus.ids)) == held.ids
     assert restarted.recommender.corpus.by_id["after-save"] == extra
@@ -312,3 +313,24 @@ def test_a_restart_opens_the_saved_corpus_and_replays_only_what_changed(
         again.start()
     assert again.state.corpus.record_hashes() == again.store.corpus().record_hashes()
     assert any("rebuilding the index" in r.getMessage() for r in caplog.records)
+
+
+def test_a_saved_corpus_of_another_format_is_not_used_and_is_saved_again(
+        tmp_path, engine, monkeypatch, caplog):
+    import logging
+
+    import corpus.collection as collection
+    from corpus.blobs import BlobFile
+
+    engine.close()
+    monkeypatch.setattr(collection, "SAVED_FORMAT", collection.SAVED_FORMAT + 1)
+    with caplog.at_level(logging.WARNING):
+        upgraded = LiveEngine(engine.settings, Store(tmp_path / "r.db"))
+        upgraded.start()
+    assert any("not usable" in r.getMessage() for r in caplog.records)
+    assert not isinstance(upgraded.state.corpus._blobs._base, BlobFile)  # read the store
+    upgraded.close()  # ... and saved the corpus in the new format at once
+    again = LiveEngine(engine.settings, Store(tmp_path / "r.db"))
+    again.start()
+    assert isinstance(again.state.corpus._blobs._base, BlobFile)
+    assert again.state.corpus.record_hashes() == again.store.corpus().record_hashes()
