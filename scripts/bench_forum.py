@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from matcher.forum import ForumProblem, Innovator, Region, greedy, schedule, solve
-from service.evaldoc import replace_generated
+from service.evaldoc import write_generated
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -111,9 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         lines += run(name, problem)
     lines += ["", spread((550, 100, (3, 10), 0.9), seeds=(3, 5, 6, 7, 8))]
     body = "\n".join(lines)
-    text = args.out.read_text(encoding="utf-8") if args.out.exists() else "# Performance\n"
-    args.out.write_text(replace_generated(text, body, "scripts/bench_forum.py"),
-                        encoding="utf-8")
+    write_generated(args.out, body, "scripts/bench_forum.py", empty="# Performance\n")
     print(body)
     return 0
 

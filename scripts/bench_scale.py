@@ -31,7 +31,7 @@ import httpx
 
 from corpus.loader import load_bundled_corpus, record_to_row
 from models.hashing import HashingEmbedder
-from service.evaldoc import replace_generated
+from service.evaldoc import write_generated
 from service.launch import served
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -266,8 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     block = render(result, pg)
     print(block)
     if args.out and str(args.out) not in ("", "."):
-        text = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
-        args.out.write_text(replace_generated(text, block, GENERATOR), encoding="utf-8")
+        write_generated(args.out, block, GENERATOR)
     return 0
 
 

@@ -23,7 +23,7 @@ from matcher.index import build_index, make_analyzer
 from matcher.relevance import default_relevance_dir, load_relevance
 from models import create_embedder
 from models.cache import EmbeddingCache
-from service.evaldoc import replace_generated
+from service.evaldoc import write_generated
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -174,8 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     lat = bench_latency(rec, problem_statements(args.queries))
     ivf = {int(n): bench_ivf(int(n)) for n in args.ivf_sizes.split(",")}
     body = render(lat, build, ivf, embedder.name, args.queries)
-    text = args.out.read_text(encoding="utf-8") if args.out.exists() else "# Performance\n"
-    args.out.write_text(replace_generated(text, body, "scripts/benchmark.py"), encoding="utf-8")
+    write_generated(args.out, body, "scripts/benchmark.py", empty="# Performance\n")
     print(body)
     return 0
 

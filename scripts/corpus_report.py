@@ -16,7 +16,7 @@ from pathlib import Path
 from corpus.collection import Corpus
 from corpus.loader import load_bundled_corpus
 from corpus.vocab import PROVINCES, SECTOR_BY_CODE
-from service.evaldoc import replace_generated
+from service.evaldoc import write_generated
 
 ROOT = Path(__file__).resolve().parents[1]
 GENERATOR = "scripts/corpus_report.py"
@@ -91,8 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "corpus.md")
     args = parser.parse_args(argv)
     block = render(load_bundled_corpus())
-    text = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
-    args.out.write_text(replace_generated(text, block, GENERATOR), encoding="utf-8")
+    write_generated(args.out, block, GENERATOR)
     print(block)
     return 0
 

@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from corpus.vocab import PROVINCES
-from service.evaldoc import replace_generated
+from service.evaldoc import write_generated
 from service.launch import ServerFailed, served, wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -267,8 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     if str(args.out) == "-":
         print(body)
     else:
-        text = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
-        args.out.write_text(replace_generated(text, body, GENERATOR), encoding="utf-8")
+        write_generated(args.out, body, GENERATOR)
         print(f"wrote {args.out}", file=sys.stderr)
     return 1 if any(r.errors for r in results) else 0
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from matcher.config import Settings
 from matcher.live import open_engine
 from scripts.bench_scale import QUERIES, synthetic_rows
-from service.evaldoc import replace_generated
+from service.evaldoc import write_generated
 
 ROOT = Path(__file__).resolve().parents[1]
 GENERATOR = "scripts/profile_memory.py"
@@ -120,8 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     block = render(args.innovations, base, big)
     print(block)
     if args.out and str(args.out) not in ("", "."):
-        text = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
-        args.out.write_text(replace_generated(text, block, GENERATOR), encoding="utf-8")
+        write_generated(args.out, block, GENERATOR)
     return 0
 
 

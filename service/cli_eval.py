@@ -117,7 +117,7 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
     from matcher.evalreport import run_evaluation
     from matcher.relevance import default_relevance_dir
     from matcher.session import open_recommender
-    from service.evaldoc import plot_reliability, render_markdown, replace_generated
+    from service.evaldoc import plot_reliability, render_markdown, write_generated
 
     settings = _settings(args)
     rec = open_recommender(settings)
@@ -145,8 +145,7 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
             picture = png.name
     body = render_markdown(report, fit, picture)
     if args.out:
-        text = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
-        args.out.write_text(replace_generated(text, body, "replika eval"), encoding="utf-8")
+        write_generated(args.out, body, "replika eval")
         print(f"wrote {args.out}" + (f" and {picture}" if picture else ""), file=out)
     else:
         print(body, file=out)

@@ -133,3 +133,10 @@ def replace_generated(document: str, body: str, generator: str) -> str:
         head, rest = document.split(begin, 1)
         return head + block + rest.split(end, 1)[1]
     return (document.rstrip() + "\n\n" if document.strip() else "") + block + "\n"
+
+
+def write_generated(path: Path, body: str, generator: str, empty: str = "") -> None:
+    """Write `body` as `generator`'s block of the Markdown file at `path` (a missing file
+    starts as `empty`), leaving the rest of the file as it is."""
+    text = path.read_text(encoding="utf-8") if path.exists() else empty
+    path.write_text(replace_generated(text, body, generator), encoding="utf-8")

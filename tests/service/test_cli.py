@@ -9,7 +9,7 @@ import pytest
 
 from corpus.loader import save_corpus
 from service.cli import main
-from service.evaldoc import replace_generated
+from service.evaldoc import replace_generated, write_generated
 
 
 @pytest.fixture()
@@ -106,6 +106,16 @@ def test_replace_generated_keeps_hand_written_text():
     twice = replace_generated(once + "\nOutro.\n", "table v2", "replika eval")
     assert "Intro." in twice and "Outro." in twice
     assert "table v2" in twice and "table v1" not in twice
+
+
+def test_write_generated_starts_a_missing_file_and_keeps_the_rest(tmp_path):
+    path = tmp_path / "perf.md"
+    write_generated(path, "v1", "scripts/x.py", empty="# Performance\n")
+    assert path.read_text().startswith("# Performance\n") and "v1" in path.read_text()
+    path.write_text(path.read_text() + "\nHand-written.\n")
+    write_generated(path, "v2", "scripts/x.py")
+    text = path.read_text()
+    assert "v2" in text and "v1" not in text and "Hand-written." in text
 
 
 # An innovation written through the API in the tests below; no bundled record is like it.
