@@ -18,7 +18,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-_HAS_PREAD = hasattr(os, "pread")
+from corpus.files import read_at
 
 
 class BlobFile(Mapping[str, bytes]):
@@ -47,16 +47,12 @@ class BlobFile(Mapping[str, bytes]):
         n = self._row[blob_id]
         start, end = (self._start + int(self._offsets[n]),
                       self._start + int(self._offsets[n + 1]))
-        if _HAS_PREAD:
-            data = os.pread(self._file.fileno(), end - start, start)
-        else:  # no positional reads here (Windows): seek and read under a lock
-            with self._lock:
-                self._file.seek(start)
-                data = self._file.read(end - start)
-        if len(data) != end - start:
-            raise OSError(f"{self.path}: short read of {blob_id!r} ({len(data)} of "
+        data = bytearray(end - start)
+        got = read_at(self._file, self._lock, memoryview(data), start)
+        if got != end - start:
+            raise OSError(f"{self.path}: short read of {blob_id!r} ({got} of "
                           f"{end - start} bytes)")
-        return data
+        return bytes(data)
 
     def __contains__(self, blob_id: object) -> bool:
         return blob_id in self._row

@@ -5,9 +5,23 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
+
+_HAS_PREADV = hasattr(os, "preadv")
+
+
+def read_at(handle: BinaryIO, lock: threading.Lock, into: memoryview, offset: int) -> int:
+    """Fill `into` with the file's bytes from `offset` without moving a position other
+    threads share (pread; where the platform has none, seek and read under `lock`); the
+    number of bytes read."""
+    if _HAS_PREADV:
+        return os.preadv(handle.fileno(), [into], offset)
+    with lock:
+        handle.seek(offset)
+        return handle.readinto(into) or 0
 
 
 def fsync_dir(path: Path) -> None:

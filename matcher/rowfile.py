@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from numpy.lib import format as npy
 
-_HAS_PREADV = hasattr(os, "preadv")
+from corpus.files import read_at
 
 
 class RowFile:
@@ -68,17 +68,11 @@ class RowFile:
         view = memoryview(out.reshape(-1).view(np.uint8))  # flat bytes of the output
         size = self._row_bytes
         for n, row in enumerate(rows.tolist()):
-            got = self._read_at(view[n * size:(n + 1) * size], self._offset + row * size)
+            got = read_at(self._file, self._lock, view[n * size:(n + 1) * size],
+                          self._offset + row * size)
             if got != size:
                 raise OSError(f"{self.path}: short read of row {row} ({got} of {size} bytes)")
         return out
-
-    def _read_at(self, into: memoryview, offset: int) -> int:
-        if _HAS_PREADV:
-            return os.preadv(self._file.fileno(), [into], offset)
-        with self._lock:  # no positional reads here (Windows): seek and read under a lock
-            self._file.seek(offset)
-            return self._file.readinto(into) or 0
 
     def close(self) -> None:
         """Close the file (also done when the object is collected)."""

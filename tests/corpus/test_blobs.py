@@ -46,3 +46,10 @@ def test_changes_to_blobs_held_in_memory_keep_no_superseded_blob() -> None:
     blobs = Blobs({"a": b"1", "b": b"2"}).changed({"a": b"3", "c": b"4"}, ["b"])
     assert blobs._base == {"a": b"3", "c": b"4"} and not blobs._replaced
     assert list(blobs) == ["a", "c"]
+
+
+def test_blobs_read_the_same_without_positional_reads(tmp_path: Path, monkeypatch) -> None:
+    offsets = write_blobs(tmp_path / "b.bin", [b"abc", b"", b"defg"])
+    monkeypatch.setattr("corpus.files._HAS_PREADV", False)  # the seek-under-a-lock path
+    blobs = BlobFile(tmp_path / "b.bin", ["a", "b", "c"], offsets)
+    assert [blobs[i] for i in ("c", "a", "b")] == [b"defg", b"abc", b""]

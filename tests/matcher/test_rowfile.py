@@ -62,7 +62,7 @@ def test_without_positional_reads_the_rows_are_the_same(tmp_path: Path,
     # Platforms without os.preadv (Windows) seek and read under a lock instead.
     data = np.arange(60, dtype=np.float32).reshape(20, 3)
     np.save(tmp_path / "v.npy", data)
-    monkeypatch.setattr("matcher.rowfile._HAS_PREADV", False)
+    monkeypatch.setattr("corpus.files._HAS_PREADV", False)
     rows = RowFile(tmp_path / "v.npy")
     picks = [[19, 0], [5], [7, 7, 1]] * 8
     with ThreadPoolExecutor(4) as pool:
