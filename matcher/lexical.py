@@ -39,16 +39,9 @@ class Postings:
     tf: np.ndarray  # uint16
 
     @classmethod
-    def of(cls, by_stem: Mapping[str, tuple[np.ndarray, np.ndarray]]) -> Postings:
-        """Flatten stem -> (ids, counts); stems without postings are left out."""
-        stems = sorted(s for s, (ids, _) in by_stem.items() if len(ids))
-        counts = np.array([len(by_stem[s][0]) for s in stems], dtype=np.int64)
-        starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        ids = (np.concatenate([by_stem[s][0] for s in stems]).astype(np.int32)
-               if stems else _EMPTY[0])
-        tf = (np.concatenate([by_stem[s][1] for s in stems]).astype(np.uint16)
-              if stems else _EMPTY[1])
-        return cls({s: n for n, s in enumerate(stems)}, starts, ids, tf)
+    def empty(cls) -> Postings:
+        """No stems at all."""
+        return cls({}, np.zeros(1, dtype=np.int64), *_EMPTY)
 
     def get(self, stem: str) -> tuple[np.ndarray, np.ndarray]:
         """(ids, counts) of one stem: views into the flat arrays."""
@@ -96,7 +89,7 @@ class LexicalIndex:
         list is allowed and never matches."""
         if not isinstance(docs, Mapping):
             docs = dict(enumerate(docs))
-        empty = cls(Postings.of({}), {}, np.zeros(0, np.float32), np.zeros(0, bool),
+        empty = cls(Postings.empty(), {}, np.zeros(0, np.float32), np.zeros(0, bool),
                     {"k1": k1, "b": b})
         return empty.changed({}, docs)
 
