@@ -394,9 +394,35 @@ def load_saved_corpus(folder: Path, index: ReplikaIndex) -> Corpus:
     return corpus
 
 
+LOAD_ATTEMPTS = 3
+
+
+def _folder_identity(folder: Path) -> tuple[int, int] | None:
+    """The folder's (device, inode): `save_index` swaps in a new folder, never edits one."""
+    try:
+        st = os.stat(folder)
+    except FileNotFoundError:
+        return None
+    return st.st_dev, st.st_ino
+
+
 def load_index(folder: Path) -> ReplikaIndex:
-    """Load an index written by `save_index`, after checking every file's checksum."""
+    """Load an index written by `save_index`, after checking every file's checksum. Files
+    are verified, then opened, by name: a save that swaps the folder in between would mix
+    two generations, so the load is retried until the folder it ends on is the one it
+    began with (the files read later are held open, so they stay that folder's)."""
     folder = Path(folder)
+    for _ in range(LOAD_ATTEMPTS):
+        before = _folder_identity(folder)
+        index = _load_once(folder)
+        if _folder_identity(folder) == before:
+            return index
+    raise IndexDamagedError(f"the index at {folder} was replaced while it was read, "
+                            f"{LOAD_ATTEMPTS} times in a row")
+
+
+def _load_once(folder: Path) -> ReplikaIndex:
+    """One read of the folder's manifest and files (see `load_index`)."""
     manifest = read_manifest(folder)
     verify_files(folder, manifest)
     ids = json.loads((folder / "ids.json").read_text(encoding="utf-8"))

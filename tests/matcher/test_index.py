@@ -114,3 +114,31 @@ def test_the_corpus_saved_beside_an_index_must_be_the_one_it_holds(
     save_index(index, tmp_path / "c")
     with pytest.raises(FileNotFoundError):
         load_saved_corpus(tmp_path / "c", load_index(tmp_path / "c"))
+
+
+def test_a_save_swapped_in_mid_load_is_not_mixed_in(tmp_path, small_corpus, hashing_embedder,
+                                                     monkeypatch):
+    """A writer replacing the folder between the checksum pass and the file reads: the
+    load starts again and returns the new generation whole, never a mix."""
+    import matcher.index as index_module
+
+    analyzer = make_analyzer(small_corpus)
+    folder = tmp_path / "idx"
+    save_index(build_index(small_corpus, hashing_embedder, analyzer), folder)
+    smaller = Corpus(small_corpus.records[:3])
+    newer = build_index(smaller, hashing_embedder, make_analyzer(smaller))
+    real_load = index_module.DenseIndex.load
+    swaps = []
+
+    def load_then_swap(path):
+        loaded = real_load(path)
+        if not swaps:  # the other writer lands once, while this reader is mid-way
+            swaps.append(True)
+            save_index(newer, folder)
+        return loaded
+
+    monkeypatch.setattr(index_module.DenseIndex, "load", staticmethod(load_then_swap))
+    loaded = load_index(folder)
+    assert swaps and len(loaded) == len(loaded.dense) == 3
+    assert loaded.corpus_hash == smaller.content_hash == loaded.manifest.corpus_hash
+    assert set(loaded.tokens) == set(smaller.ids)
