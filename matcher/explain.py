@@ -21,7 +21,8 @@ _GENERIC = frozenset("""
 tinggi rendah angka penuh bulan hari tahun minggu jam waktu lama jauh dekat baru besar kecil
 banyak sedikit kurang lebih masalah orang sulit susah mudah cepat lambat naik turun ada
 sering kali cara buat jadi bikin tetap pakai milik tiap seluruh semua bagian hal umum
-baik buruk kondisi kurangnya
+baik buruk kondisi kurangnya cari butuh parah kerap pusing bingung repot ribet gimana
+tolong
 """.split())
 
 
