@@ -342,9 +342,11 @@ class Recommender:
     def query_stems(self, text: str) -> tuple[list[Term], list[str]]:
         """(terms for explanations, stems for BM25: the query's own, the Indonesian of its
         English words, and the acronym expansions of both)."""
-        terms = self.analyzer.terms(text)
-        terms += self.analyzer.translations(text, english=self.language(text) == "en",
-                                            known=self._df)
+        english = self.language(text) == "en"
+        # Informal Indonesian is read as standard words in Indonesian queries only: the
+        # colloquial rules would take English words ("mining") for Indonesian verb forms.
+        terms = self.analyzer.terms(text, None if english else self._df)
+        terms += self.analyzer.translations(text, english=english, known=self._df)
         base = [t.stem for t in terms]
         return terms, base + self.analyzer.acronyms.expansions(base)
 

@@ -20,6 +20,7 @@ from corpus.acronyms import common_acronyms
 from corpus.collection import Corpus, hashes_digest
 from corpus.files import fsync_dir, fsync_file, sha256_file
 from corpus.glossary import read_glossary
+from corpus.informal import read_informal
 from matcher.dense import DenseIndex
 from matcher.fields import FieldVectors, encode_fields
 from matcher.lexical import LexicalIndex
@@ -76,10 +77,10 @@ def library_versions() -> dict[str, str]:
 
 
 def make_analyzer(corpus: Corpus) -> Analyzer:
-    """An analyzer that knows the corpus's own acronyms, the common ones and the
-    English-Indonesian glossary."""
+    """An analyzer that knows the corpus's own acronyms, the common ones, the
+    English-Indonesian glossary and the informal-Indonesian table."""
     pairs = [pair for facts in corpus.facts.values() for pair in facts.acronyms]
-    return Analyzer([*pairs, *common_acronyms()], read_glossary())
+    return Analyzer([*pairs, *common_acronyms()], read_glossary(), read_informal())
 
 
 def sector_sums(sectors: Mapping[str, str], int_ids: Mapping[str, int], dense: DenseIndex

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from corpus.vocab import fold
+from matcher.colloquial import candidates
 
 # Sastrawi's list drops words that carry meaning in public-service problems
 # ("ibu" in maternal health, "kurang" in malnutrition, "lama" for slow service, ...).
@@ -131,7 +132,8 @@ class Analyzer:
     """Turns text into stems for BM25 and keeps each stem's surface word for explanations."""
 
     def __init__(self, acronym_pairs: Iterable[tuple[str, str]] = (),
-                 glossary: Mapping[str, Sequence[str]] | None = None) -> None:
+                 glossary: Mapping[str, Sequence[str]] | None = None,
+                 informal: Mapping[str, str] | None = None) -> None:
         from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 
         self._stemmer: Any = StemmerFactory().create_stemmer()
@@ -140,6 +142,7 @@ class Analyzer:
         self._indonesian_function_words = _sastrawi_stopwords() - _ENGLISH_STOPWORDS
         self.acronyms = self._acronym_map(acronym_pairs)
         self.glossary = self._glossary(glossary or {})
+        self.informal = {word: tuple(formal.split()) for word, formal in (informal or {}).items()}
 
     def _glossary(self, table: Mapping[str, Sequence[str]]) -> Glossary:
         entries = {}
@@ -201,21 +204,40 @@ class Analyzer:
             self._cache[word] = stem
         return stem
 
-    def terms(self, text: str) -> list[Term]:
-        """Content words of `text` with their stems, in order (no acronym expansion)."""
+    def terms(self, text: str, known: Container[str] | None = None) -> list[Term]:
+        """Content words of `text` with their stems, in order (no acronym expansion). With
+        the stems the corpus `known`s (a query), a word whose stem it does not know is read
+        as the standard word it may stand for ("ngantri" as "antre", "yg" as "yang"), its
+        surface still the word the user wrote."""
         out = []
         for word in _TOKEN.findall(fold(text)):
             canonical = _VARIANTS.get(word, word)  # the surface stays as the user wrote it
             if canonical in self._stopwords or len(canonical) < 2:
                 continue
-            stem = self._stem(canonical)
-            if stem and stem not in self._stopwords:
-                out.append(Term(word, stem))
+            standard = None if known is None else self._standard(canonical, known)
+            for form in standard or (canonical,):
+                if form in self._stopwords:
+                    continue
+                stem = self._stem(form)
+                if stem and stem not in self._stopwords:
+                    out.append(Term(word, stem))
         return out
+
+    def _standard(self, word: str, known: Container[str]) -> tuple[str, ...] | None:
+        """The standard word(s) an informal `word` stands for, when the corpus knows the
+        result and not the word (see matcher.colloquial); else None."""
+        if self._stem(word) in known:
+            return None
+        if word in self.informal:
+            return self.informal[word]
+        for form in candidates(word):
+            if self._stem(form) in known:
+                return (form,)
+        return None
 
     def language(self, text: str, vocabulary: Container[str] = ()) -> str:
         """'en' or 'id', from function words, else from how many stems the corpus knows."""
-        words = _TOKEN.findall(fold(text))
+        words = [part for w in _TOKEN.findall(fold(text)) for part in self.informal.get(w, (w,))]
         english = sum(w in _ENGLISH_STOPWORDS for w in words)
         indonesian = sum(w in self._indonesian_function_words for w in words)
         if english != indonesian:
