@@ -27,8 +27,6 @@ EMPTY_PROBLEM_AND_SOLUTION = {
     "kipp-2017-3in1-kariadi-peduli",
     "kipp-2016-gemas-kota-bandung",
     "kipp-2021-tambak-udang-banjar",
-    "kipp-2019-gerebek-pasar-legi-gresik",
-    "kipp-2019-posko-paman-mojokerto",
     "iga-2024-padang-panjang-asig-pbb",
     "iga-2024-padang-panjang-si-sutan",
 }
