@@ -7,6 +7,7 @@ import os
 import tempfile
 import threading
 from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
 from typing import BinaryIO
 
@@ -22,6 +23,15 @@ def read_at(handle: BinaryIO, lock: threading.Lock, into: memoryview, offset: in
     with lock:
         handle.seek(offset)
         return handle.readinto(into) or 0
+
+
+def data_text(name: str, path: Path | None = None) -> tuple[str, str]:
+    """(text, where to cite it) of `path`, or of the data file `name` shipped in corpus/
+    when no path is given."""
+    if path is None:
+        return (resources.files("corpus").joinpath(name).read_text(encoding="utf-8"),
+                f"corpus/{name}")
+    return Path(path).read_text(encoding="utf-8"), str(path)
 
 
 def fsync_dir(path: Path) -> None:

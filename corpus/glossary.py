@@ -7,8 +7,9 @@ keyword channel reads an English query's words through this glossary
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
+
+from corpus.files import data_text
 
 
 class GlossaryError(ValueError):
@@ -18,12 +19,7 @@ class GlossaryError(ValueError):
 def read_glossary(path: Path | None = None) -> dict[str, tuple[str, ...]]:
     """English word or phrase -> its Indonesian renderings, in file order (a repeated
     English key gathers every rendering)."""
-    if path is None:
-        name = "data/glossary_en_id.tsv"
-        text = resources.files("corpus").joinpath(name).read_text(encoding="utf-8")
-        where = f"corpus/{name}"
-    else:
-        text, where = Path(path).read_text(encoding="utf-8"), str(path)
+    text, where = data_text("data/glossary_en_id.tsv", path)
     out: dict[str, list[str]] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip() or line.startswith("#"):

@@ -7,8 +7,9 @@ colloquial verbs, common regional words) and the standard words the catalogue wr
 from __future__ import annotations
 
 import re
-from importlib import resources
 from pathlib import Path
+
+from corpus.files import data_text
 
 _WORD = re.compile(r"^[a-z]+$")
 _FORMAL = re.compile(r"^[a-z]+(?:[ -][a-z]+)*$")
@@ -20,12 +21,7 @@ class InformalTableError(ValueError):
 
 def read_informal(path: Path | None = None) -> dict[str, str]:
     """Informal word -> its standard Indonesian word(s)."""
-    if path is None:
-        name = "data/informal_id.tsv"
-        text = resources.files("corpus").joinpath(name).read_text(encoding="utf-8")
-        where = f"corpus/{name}"
-    else:
-        text, where = Path(path).read_text(encoding="utf-8"), str(path)
+    text, where = data_text("data/informal_id.tsv", path)
     out: dict[str, str] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip() or line.startswith("#"):
