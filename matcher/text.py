@@ -136,7 +136,11 @@ class Analyzer:
                  informal: Mapping[str, str] | None = None) -> None:
         from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 
-        self._stemmer: Any = StemmerFactory().create_stemmer()
+        factory = StemmerFactory()
+        self._stemmer: Any = factory.create_stemmer()
+        # Sastrawi's dictionary of standard root words: a word whose stem is one of them
+        # ("nyeri", "nasi", "mandi") is standard Indonesian, never a colloquial verb form.
+        self._roots = frozenset(factory.get_words())
         self._stopwords = (_sastrawi_stopwords() - _KEEP) | _DOMAIN_STOPWORDS | _ENGLISH_STOPWORDS
         self._cache: dict[str, str] = {}
         self._indonesian_function_words = _sastrawi_stopwords() - _ENGLISH_STOPWORDS
@@ -230,6 +234,8 @@ class Analyzer:
             return None
         if word in self.informal:
             return self.informal[word]
+        if self._stem(word) in self._roots:
+            return None
         for form in candidates(word):
             if self._stem(form) in known:
                 return (form,)

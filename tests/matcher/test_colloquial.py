@@ -51,6 +51,13 @@ def test_documents_and_known_words_are_left_as_written(informal):
         "ngurus", "mining"]
 
 
+def test_a_standard_word_is_never_rewritten_by_the_rules(informal):
+    # "nyeri" (pain) looks like a colloquial ny- form of "seri"; it is a standard root word
+    known = KNOWN | {"seri", "tasi"}
+    assert [t.stem for t in informal.terms("nyeri sendi", known)] == ["nyeri", "sendi"]
+    assert [t.stem for t in informal.terms("nasi basi", known)] == ["nasi", "basi"]
+
+
 def test_informal_function_words_count_toward_indonesian(informal):
     assert informal.language("yg gk jln") == "id"
 
