@@ -1,11 +1,12 @@
 """Informal Indonesian in queries: the standard words a colloquial word may stand for.
 
 Users write "ngantri", "numpuk", "dapetin", "muter2" and "yg"; the catalogue writes
-"antre", "menumpuk", "mendapatkan", "berputar" and "yang". A table (corpus/informal.py)
+"antre", "menumpuk", "dapatkan", "putar" and "yang". A table (corpus/informal.py)
 covers the common abbreviations; the rules below undo the colloquial verb forms (a nasal
 prefix in place of the standard one, the "-in" suffix, "e" for "a" in the last syllable,
-a "2" for reduplication). The candidates are only proposals: the analyzer keeps the first
-whose stem the catalogue knows, and only for a word whose own stem it does not.
+a "2" for reduplication). The candidates are only proposals: the analyzer keeps the one
+whose stem the catalogue knows in most documents, and only for a word whose own stem it
+does not know and that is neither a standard root word nor an English glossary word.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ _VOWEL = "aeiou"
 _LAST_E = re.compile(r"e([^aeiou]+)$")
 _REDUPLICATED = re.compile(r"^([a-z]{3,})-?2$")
 MIN_RULE_LENGTH = 4  # shorter words are abbreviations, for the table only
-MAX_CANDIDATES = 24
+MIN_ROOT = 4  # "-in" is not stripped from a shorter root ("madin" is no "mad" + "-in")
 
 
 def unreduplicated(word: str) -> str:
@@ -47,13 +48,13 @@ def _bases(word: str) -> Iterator[str]:
 
 
 def _suffixed(base: str) -> Iterator[str]:
-    """'dapetin' -> dapet, dapetkan, dapeti: the colloquial -in for -kan or -i."""
+    """'dapetin' -> dapetin, dapetkan, dapeti, dapet: the colloquial -in for -kan or -i."""
     yield base
-    if base.endswith("in") and len(base) > 4:
+    if base.endswith("in") and len(base) - 2 >= MIN_ROOT:
         stem = base[:-2]
-        yield stem
         yield stem + "kan"
         yield stem + "i"
+        yield stem
 
 
 def _vowels(word: str) -> Iterator[str]:
@@ -74,4 +75,4 @@ def candidates(word: str) -> list[str]:
             for suffixed in _suffixed(base):
                 for form in _vowels(suffixed):
                     out.setdefault(form, None)
-    return [form for form in out if form != word][:MAX_CANDIDATES]
+    return [form for form in out if form != word]

