@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from importlib import resources
+
+from corpus.files import data_text
 
 _COLON = re.compile(r"^(?P<short>[^:]{1,40}):\s*(?P<long>.+)$")
 _CAPS = re.compile(r"\b[A-Z][A-Z0-9-]{1,}[a-z]?\b")
@@ -63,7 +64,7 @@ def record_acronyms(title: str, expansion: str) -> tuple[tuple[str, str], ...]:
 
 def common_acronyms() -> tuple[tuple[str, str], ...]:
     """Common Indonesian public-service acronyms shipped with the corpus."""
-    text = resources.files("corpus").joinpath("data/acronyms.tsv").read_text(encoding="utf-8")
+    text, _ = data_text("data/acronyms.tsv")
     pairs = []
     for line in text.splitlines():
         if line.strip() and not line.startswith("#"):

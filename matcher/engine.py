@@ -159,6 +159,9 @@ class Recommender:
         self.gate = gate
         self.candidates = candidates
         self._query_vectors = LRU(cache_size)
+        # A query's language is asked for by analysis, candidates and scoring alike, and
+        # finding it may read informal words (matcher.colloquial): once per text.
+        self._languages = LRU(cache_size)
         # Stems are stored as codes. The features read each candidate's distinct codes
         # (np.unique: a few µs), explanations the stems of the results shown; both are
         # kept for the documents queries keep meeting (about 2 MB and 1.5 MB).
@@ -212,8 +215,10 @@ class Recommender:
         return self.relevance is not None
 
     def clear_query_cache(self) -> None:
-        """Forget cached query vectors (benchmarks measure the uncached path)."""
+        """Forget cached query vectors and languages (benchmarks measure the uncached
+        path)."""
         self._query_vectors.clear()
+        self._languages.clear()
 
     def dense_ranking(self, vector: np.ndarray, n: int) -> list[str]:
         """Innovation ids of the n nearest documents, nearest first."""
@@ -244,7 +249,7 @@ class Recommender:
 
     def language(self, text: str) -> str:
         """'id' or 'en' for a query."""
-        return self.analyzer.language(text, self._df)
+        return self._languages.get_or(text, lambda: self.analyzer.language(text, self._df))
 
     def accepts(self, text: str, terms: Sequence[Term]) -> bool:
         """Whether the text has words to search (see matcher.gate)."""

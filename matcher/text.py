@@ -212,19 +212,22 @@ class Analyzer:
         """Every stem of the short and long forms of `pairs`."""
         return {stem for short, long in pairs for stem in self.base_stems(f"{short} {long}")}
 
-    def _stem(self, word: str) -> str:
+    def _stem(self, word: str, *, remember: bool = True) -> str:
+        """`word`'s stem as the index writes it; `remember=False` (colloquial candidates)
+        keeps it out of both caches, so junk queries do not fill them."""
         cached = self._cache.get(word)
         if cached is not None:
             return cached
         if word.isdigit() or any(ch.isdigit() for ch in word):
             stem = word
         else:
-            parts = [self._stemmer.stem(p) or p for p in word.split("-")]
+            stemmer = self._stemmer if remember else self._plain_stemmer
+            parts = [stemmer.stem(p) or p for p in word.split("-")]
             stem = "-".join(dict.fromkeys(parts))  # "kanak-kanak" -> "kanak"
             if stem == word and len(word) > 4 and word.endswith("s") and not word.endswith(
                     ("ss", "us", "is")):
                 stem = word[:-1]  # light English plural folding
-        if len(self._cache) < 200_000:
+        if remember and len(self._cache) < 200_000:
             self._cache[word] = stem
         return stem
 
@@ -266,14 +269,10 @@ class Analyzer:
             return None
         best, best_df = None, 0
         for form in candidates(single):
-            df = known.get(self._plain_stem(form), 0)
+            df = known.get(self._stem(form, remember=False), 0)
             if df > best_df:
                 best, best_df = form, df
         return None if best is None else (best,)
-
-    def _plain_stem(self, word: str) -> str:
-        """`word`'s stem, not cached (for colloquial candidates)."""
-        return self._plain_stemmer.stem(word) or word
 
     def language(self, text: str, vocabulary: Frequencies | None = None) -> str:
         """'en' or 'id', from function words, else from how many stems the corpus knows

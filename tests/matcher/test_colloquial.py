@@ -86,6 +86,13 @@ def test_english_words_in_an_indonesian_query_are_left_to_the_glossary(informal)
     assert [t.stem for t in informal.terms("paper news", KNOWN)] == ["paper", "news"]
 
 
+def test_candidates_are_stemmed_as_the_index_stems_and_not_remembered():
+    analyzer = Analyzer()
+    assert analyzer._stem("ambulans", remember=False) == "ambulan"  # plural folding too
+    assert analyzer._stem("ambulans", remember=False) == Analyzer()._stem("ambulans")
+    assert "ambulans" not in analyzer._cache
+
+
 def test_the_rules_run_on_a_bounded_number_of_words(informal):
     from matcher.text import MAX_RULE_WORDS
 
