@@ -76,7 +76,9 @@ def test_pathological_titles_are_parsed_in_linear_time(title):
 
     start = time.perf_counter()
     record_acronyms(title, title)
-    assert time.perf_counter() - start < 0.1  # a generous guard; the old regex took 9.8 s
+    # A guard against the quadratic regex (9.8 s), not a speed target: 0.1 s failed once on
+    # a machine running 2.6x slow (0.15 s), so the bound sits far from both.
+    assert time.perf_counter() - start < 2.0
 
 
 # The rule the string code replaced, kept as its oracle (fine on short strings).
@@ -100,4 +102,4 @@ def test_pathological_url_is_refused_quickly():
     start = time.perf_counter()
     with pytest.raises(ValueError):
         check_url("http://" + "a" * 1990 + " ")
-    assert time.perf_counter() - start < 0.1
+    assert time.perf_counter() - start < 2.0  # a guard against backtracking, not a speed target
