@@ -124,7 +124,7 @@ def _base_row(fact: dict, source: str, line: int) -> tuple[dict, list[RecordErro
 def fact_to_row(fact: dict) -> dict:
     """A research row (FactRow) as a corpus row (unvalidated)."""
     row = {k: v for k, v in fact.items() if k not in ("award", "note")}
-    row["awards"] = [fact["award"]] if fact.get("award") else []
+    row["awards"] = list(split_awards(fact.get("award", "")))
     return row
 
 

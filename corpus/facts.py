@@ -9,8 +9,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from corpus.awards import split_awards
 from corpus.loader import RecordError, jsonl_rows, validation_errors
-from corpus.schema import Adopter, Needs, RunStatus, check_urls, province_field
+from corpus.schema import MAX_AWARD, Adopter, Needs, RunStatus, check_urls, province_field
 from corpus.vocab import SECTOR_BY_CODE, Level
 
 FACT_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
@@ -78,6 +79,17 @@ class FactRow(BaseModel):
         return value
 
     _sources = field_validator("sources")(check_urls)
+
+    @field_validator("award")
+    @classmethod
+    def _each_award(cls, value: str) -> str:
+        # The corpus splits the string on ';' and holds each award to MAX_AWARD; say so here,
+        # where the file and line are still known.
+        for n, award in enumerate(split_awards(value), start=1):
+            if len(award) > MAX_AWARD:
+                raise ValueError(f"award {n} ({award[:40]}...) has {len(award)} characters; "
+                                 f"at most {MAX_AWARD} per award")
+        return value
 
 
 def read_facts(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, list[RecordError]]]:

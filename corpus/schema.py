@@ -20,6 +20,7 @@ from corpus.vocab import (
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 THIN_WORDS = 25  # problem + solution words below which a record counts as thin
 MAX_TEXT = 8000  # characters of problem, solution or outcome
+MAX_AWARD = 300  # characters of one award name with its note
 
 
 class DetailLevel(StrEnum):
@@ -145,8 +146,8 @@ class Innovation(_Record):
     province: str = Field(default="", max_length=100)
     level: Level
     year: int | None = Field(default=None, ge=1990, le=2100)
-    awards: tuple[Annotated[str, Field(max_length=300)], ...] = Field(default=(),
-                                                                      max_length=30)
+    awards: tuple[Annotated[str, Field(max_length=MAX_AWARD)], ...] = Field(default=(),
+                                                                            max_length=30)
     sector: str = "lainnya"
     problem: str = Field(default="", max_length=MAX_TEXT)
     solution: str = Field(default="", max_length=MAX_TEXT)

@@ -98,6 +98,7 @@ def test_the_same_title_and_agency_become_one_row_with_an_alias(tmp_path):
     ({"solution": "Hanya satu kalimat."}, "solution"),
     ({"status": "aktif"}, "status"),
     ({"adopters": ["Kabupaten C"]}, "adopters.0"),
+    ({"award": "KIPP Top 45 2020; IGA 2021 (" + "dipaparkan " * 30 + ")"}, "award"),
 ])
 def test_a_bad_row_is_refused_with_its_file_line_and_field(tmp_path, change, field):
     _write(tmp_path, "research_x.jsonl", [RESEARCH, dict(RESEARCH, id="kipp-2020-c", **change)])
@@ -121,3 +122,11 @@ def test_merging_keeps_an_award_whose_note_holds_a_semicolon(tmp_path):
                                                agency=BASE["agency"], award=award)])
     corpus, _ = build(tmp_path)
     assert corpus.by_id[BASE["id"]].awards == (award,)
+
+
+def test_a_research_row_with_two_awards_keeps_them_apart(tmp_path):
+    award = "KIPP Top 45 2020 (Top 99 lebih dulu; lalu Top 45); IGA 2021 (inovasi unggulan)"
+    _write(tmp_path, "research_x.jsonl", [dict(RESEARCH, award=award)])
+    corpus, _ = build(tmp_path)
+    assert corpus.by_id[RESEARCH["id"]].awards == (
+        "KIPP Top 45 2020 (Top 99 lebih dulu; lalu Top 45)", "IGA 2021 (inovasi unggulan)")
