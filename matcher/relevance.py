@@ -18,6 +18,7 @@ import numpy as np
 from corpus.files import write_atomic
 from matcher.domain import off_domain
 from matcher.features import FEATURE_VERSION, FEATURES
+from matcher.quickscorer import PackedTrees, pack_trees, packed_scores
 from matcher.text import ANALYZER_VERSION
 
 FORMAT = 1
@@ -72,6 +73,12 @@ class RelevanceModel:
     blend: np.ndarray | None = None  # blend: (mean, std) of the logistic, then trees scores
     inside: np.ndarray | None = None  # training problem statements' vectors (matcher.domain)
     outside: np.ndarray | None = None  # training out-of-domain inputs' vectors
+    # The trees as QuickScorer tables, derived once from `trees` (about 3x faster to score).
+    packed: PackedTrees | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.trees is not None:
+            object.__setattr__(self, "packed", pack_trees(self.trees))
 
     def off_domain(self, vector: np.ndarray) -> float:
         """How much nearer the query is to out-of-domain examples than to problems."""
@@ -82,8 +89,8 @@ class RelevanceModel:
     def raw(self, x: np.ndarray) -> np.ndarray:
         """The learner's uncalibrated score of each row."""
         z = (np.asarray(x, dtype=np.float64) - self.mean) / self.scale
-        return learner_scores(self.manifest.learner, z, self.weights, self.bias, self.trees,
-                              self.blend)
+        return learner_scores(self.manifest.learner, z, self.weights, self.bias,
+                              self.packed, self.blend)
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
         """Calibrated probability that each candidate answers the query."""
@@ -126,17 +133,27 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def learner_scores(learner: str, z: np.ndarray, weights: np.ndarray | None, bias: float,
-                   trees: Mapping[str, np.ndarray] | None, blend: np.ndarray | None
-                   ) -> np.ndarray:
-    """Raw score of standardised rows `z` under a learner's fitted parameters."""
+                   trees: Mapping[str, np.ndarray] | PackedTrees | None,
+                   blend: np.ndarray | None) -> np.ndarray:
+    """Raw score of standardised rows `z` under a learner's fitted parameters (trees as
+    node arrays or packed; both give the same sums)."""
     if learner == "logistic":
         return z @ weights + bias
     if learner == "trees":
-        return tree_scores(trees, z)
+        return _ensemble(trees, z)
     if learner == "blend":
         m1, s1, m2, s2 = blend
-        return 0.5 * ((z @ weights + bias) - m1) / s1 + 0.5 * (tree_scores(trees, z) - m2) / s2
+        return 0.5 * ((z @ weights + bias) - m1) / s1 + 0.5 * (_ensemble(trees, z) - m2) / s2
     raise ValueError(f"unknown learner {learner!r}; known: {', '.join(LEARNERS)}")
+
+
+def _ensemble(trees: Mapping[str, np.ndarray] | PackedTrees | None, z: np.ndarray
+              ) -> np.ndarray:
+    if isinstance(trees, PackedTrees):
+        return packed_scores(trees, z)
+    if trees is None:
+        raise ValueError("a tree learner needs its trees")
+    return tree_scores(trees, z)
 
 
 def tree_scores(trees: Mapping[str, np.ndarray], z: np.ndarray) -> np.ndarray:
