@@ -8,6 +8,7 @@ feature matrix: standardise, the learner's raw score, then the Platt calibration
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from importlib import resources
@@ -57,6 +58,12 @@ class RelevanceManifest:
 def level(probability: float) -> str:
     """The match level in words for a calibrated probability."""
     return next(word for floor, word in LEVELS if probability >= floor)
+
+
+def shown_percent(probability: float) -> str:
+    """The probability as whole percent, rounded down: 0.397 is "39%", never a "40%"
+    beside the level "lemah" whose upper edge 40% is."""
+    return f"{math.floor(probability * 100 + 1e-9)}%"
 
 
 @dataclass(frozen=True, eq=False)

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from corpus.schema import Innovation
+from matcher.relevance import shown_percent
 from matcher.results import Recommendation, RecommendationSet
 
 CAUTION_NOTE = ("Perhatian: kecocokan rendah. Hasil berikut mungkin kurang sesuai; periksa "
@@ -73,7 +74,7 @@ def text_table(results: tuple[Recommendation, ...], width: int = 100) -> str:
         item = rec.innovation
         where = ", ".join(p for p in (item.region or item.agency, item.province) if p)
         lines.append(f"{n:>2}. {item.title}  [{item.id}]")
-        score = (f"{rec.level} ({rec.probability:.0%})" if rec.probability is not None
+        score = (f"{rec.level} ({shown_percent(rec.probability)})" if rec.probability is not None
                  else f"skor {rec.score:.3f}")
         lines.append(f"    {where} | {rec.explanation.award_label} | {score} "
                      f"(makna {rec.dense.score:.3f}, kata {rec.lexical.score:.2f})")

@@ -7,6 +7,7 @@ import html
 from typing import Any
 
 from matcher.forum.build import ForumResult
+from matcher.relevance import shown_percent
 
 MODE_WORDS = {"fair": "adil (daerah yang paling kurang terlayani didahulukan)",
               "total": "total kecocokan terbesar", "greedy": "rakus (pembanding)"}
@@ -43,7 +44,7 @@ def _table(rows: list[dict[str, Any]], columns: list[tuple[str, str]]) -> str:
 
 def _cell(row: dict[str, Any], key: str) -> str:
     if key == "match":
-        text = f"{row['level']} ({row['affinity']:.0%})"
+        text = f"{row['level']} ({shown_percent(row['affinity'])})"
         if row.get("forced"):
             return f"{_esc(text)} <span class='forced'>dipaksa panitia</span>"
         return _esc(text)

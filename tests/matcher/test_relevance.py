@@ -17,6 +17,7 @@ from matcher.relevance import (
     level,
     load_relevance,
     save_relevance,
+    shown_percent,
     tree_scores,
 )
 
@@ -132,3 +133,11 @@ def test_conformal_threshold_withholds_at_most_alpha():
                                           (0.1, "lemah")])
 def test_match_levels_in_words(p, word):
     assert level(p) == word
+
+
+@pytest.mark.parametrize(("p", "shown"), [(0.3996, "39%"), (0.4, "40%"), (0.699, "69%"),
+                                          (0.7, "70%"), (0.0, "0%"), (1.0, "100%"),
+                                          (0.29, "29%")])
+def test_the_shown_percent_never_crosses_into_the_next_level(p, shown):
+    assert shown_percent(p) == shown
+    assert level(p) == level(int(shown[:-1]) / 100)
