@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -273,7 +274,13 @@ def build(folder: Path) -> tuple[Corpus, list[str]]:
     if errors:
         raise CorpusError(errors)
     merged, notes = merge_rows(base, research)
-    return validate_rows(list(enumerate(merged, start=1)), f"{folder} (merged)"), notes
+    try:
+        return validate_rows(list(enumerate(merged, start=1)), f"{folder} (merged)"), notes
+    except CorpusError as exc:
+        # Each source row was valid alone, so a merged row's position means nothing to the
+        # user: name the row's id, which every file that holds a part of it shares.
+        raise CorpusError([replace(e, file=f"{folder} (merged row {merged[e.line - 1]['id']})",
+                                   line=0) for e in exc.errors]) from None
 
 
 def default_sources_dir() -> Path:

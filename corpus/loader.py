@@ -34,7 +34,7 @@ class RecordError:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}"
+        where = f"{self.file}:{self.line}" if self.line else self.file  # 0: no line
         return f"{where}: field '{self.field}': {self.message}" if self.field else \
             f"{where}: {self.message}"
 

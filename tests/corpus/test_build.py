@@ -130,3 +130,14 @@ def test_a_research_row_with_two_awards_keeps_them_apart(tmp_path):
     corpus, _ = build(tmp_path)
     assert corpus.by_id[RESEARCH["id"]].awards == (
         "KIPP Top 45 2020 (Top 99 lebih dulu; lalu Top 45)", "IGA 2021 (inovasi unggulan)")
+
+
+def test_a_merged_row_that_breaks_a_limit_is_named_by_its_id(tmp_path):
+    many = [f"https://example.org/{n}" for n in range(20)]
+    more = [f"https://example.net/{n}" for n in range(20)]
+    _write(tmp_path, "research_x.jsonl", [dict(RESEARCH, sources=many)])
+    _write(tmp_path, "research_y.jsonl", [dict(RESEARCH, sources=more)])
+    with pytest.raises(CorpusError) as info:
+        build(tmp_path)
+    assert [(e.file.endswith(f"(merged row {RESEARCH['id']})"), e.field)
+            for e in info.value.errors] == [(True, "sources")]
