@@ -80,7 +80,7 @@ class RelevanceModel:
     blend: np.ndarray | None = None  # blend: (mean, std) of the logistic, then trees scores
     inside: np.ndarray | None = None  # training problem statements' vectors (matcher.domain)
     outside: np.ndarray | None = None  # training out-of-domain inputs' vectors
-    # The trees as QuickScorer tables, derived once from `trees` (about 3x faster to score).
+    # The trees as QuickScorer tables, derived once from `trees` (over twice as fast to score).
     packed: PackedTrees | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
